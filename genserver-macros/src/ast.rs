@@ -1,0 +1,174 @@
+//! Syntax to IR: what `#[gen_server]` reads from the user's impl block.
+//!
+//! The IR keeps references to the user's syntax, so that validation and
+//! expansion can point at (and reuse) the user's own tokens.
+
+use proc_macro2::Span;
+use syn::{Attribute, FnArg, Ident, ImplItem, ImplItemFn, ItemImpl, Pat, PatType, Path, Type};
+
+use crate::attr::{self, Args, Kind};
+use crate::ctxt::Ctxt;
+
+pub(crate) struct Server<'a> {
+    pub(crate) original: &'a ItemImpl,
+    /// The last segment of the impl's self type: `Cache` in `impl<K> Cache<K>`.
+    pub(crate) ident: &'a Ident,
+    pub(crate) message: Ident,
+    pub(crate) client: Ident,
+    pub(crate) krate: Path,
+    pub(crate) handlers: Vec<Handler<'a>>,
+    pub(crate) inits: Vec<Special<'a>>,
+    pub(crate) terminates: Vec<Special<'a>>,
+    /// Every method of the impl, for name clashes with generated items.
+    pub(crate) methods: Vec<&'a ImplItemFn>,
+}
+
+/// A `#[call]` or `#[cast]` method.
+pub(crate) struct Handler<'a> {
+    pub(crate) original: &'a ImplItemFn,
+    pub(crate) kind: Kind,
+    /// The message variant: the method's name in UpperCamelCase.
+    pub(crate) variant: Ident,
+    pub(crate) args: Vec<Arg<'a>>,
+}
+
+/// An `#[init]` or `#[terminate]` method.
+pub(crate) struct Special<'a> {
+    pub(crate) original: &'a ImplItemFn,
+    pub(crate) attr: &'a Attribute,
+    pub(crate) args: Vec<Arg<'a>>,
+}
+
+/// A typed argument (not the receiver).
+pub(crate) struct Arg<'a> {
+    pub(crate) original: &'a PatType,
+    /// The argument's name, when its pattern is a plain name.
+    pub(crate) ident: Option<&'a Ident>,
+}
+
+impl<'a> Server<'a> {
+    /// Reads the impl block; `None` when it is not one `#[gen_server]` can
+    /// expand at all (the reasons are recorded in `cx`).
+    pub(crate) fn from_syn(cx: &Ctxt, original: &'a ItemImpl, args: Args) -> Option<Self> {
+        if let Some((path, _)) = &original.trait_ {
+            cx.error_spanned_by(
+                path,
+                "`#[gen_server]` goes on an inherent impl block such as `impl MyServer { .. }`, \
+                 not on a trait impl",
+            );
+            return None;
+        }
+        let Some(ident) = self_ident(&original.self_ty) else {
+            cx.error_spanned_by(
+                &original.self_ty,
+                "`#[gen_server]` needs a named struct or enum as the impl's type, such as `impl MyServer`",
+            );
+            return None;
+        };
+        let mut server = Server {
+            original,
+            ident,
+            message: args
+                .message
+                .unwrap_or_else(|| Ident::new(&format!("{ident}Msg"), ident.span())),
+            client: args
+                .client
+                .unwrap_or_else(|| Ident::new(&format!("{ident}Client"), ident.span())),
+            krate: args
+                .krate
+                .unwrap_or_else(|| syn::parse_quote!(::genserver)),
+            handlers: Vec::new(),
+            inits: Vec::new(),
+            terminates: Vec::new(),
+            methods: Vec::new(),
+        };
+        for item in &original.items {
+            let ImplItem::Fn(method) = item else { continue };
+            server.methods.push(method);
+            let Some((kind, attr)) = attr::method_kind(cx, &method.attrs) else {
+                continue;
+            };
+            let args = typed_args(method);
+            match kind {
+                Kind::Call | Kind::Cast => server.handlers.push(Handler {
+                    original: method,
+                    kind,
+                    variant: variant_name(&method.sig.ident),
+                    args,
+                }),
+                Kind::Init => server.inits.push(Special {
+                    original: method,
+                    attr,
+                    args,
+                }),
+                Kind::Terminate => server.terminates.push(Special {
+                    original: method,
+                    attr,
+                    args,
+                }),
+            }
+        }
+        Some(server)
+    }
+
+    pub(crate) fn init(&self) -> Option<&Special<'a>> {
+        self.inits.first()
+    }
+
+    pub(crate) fn terminate(&self) -> Option<&Special<'a>> {
+        self.terminates.first()
+    }
+}
+
+fn self_ident(ty: &Type) -> Option<&Ident> {
+    match ty {
+        Type::Path(path) if path.qself.is_none() => path.path.segments.last().map(|s| &s.ident),
+        _ => None,
+    }
+}
+
+fn typed_args(method: &ImplItemFn) -> Vec<Arg<'_>> {
+    method
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            FnArg::Typed(original) => Some(Arg {
+                original,
+                ident: match &*original.pat {
+                    Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => Some(&pat.ident),
+                    _ => None,
+                },
+            }),
+            FnArg::Receiver(_) => None,
+        })
+        .collect()
+}
+
+/// `get_value` → `GetValue`, `r#type` → `Type`.
+pub(crate) fn variant_name(method: &Ident) -> Ident {
+    let name = method.to_string();
+    let name = name.strip_prefix("r#").unwrap_or(&name);
+    let mut out = String::with_capacity(name.len());
+    let mut upper = true;
+    for ch in name.chars() {
+        if ch == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(ch.to_uppercase());
+            upper = false;
+        } else {
+            out.push(ch);
+        }
+    }
+    if out.is_empty() {
+        // A method named only with underscores: keep a valid identifier.
+        out.push_str("Underscore");
+    }
+    Ident::new(&out, method.span())
+}
+
+/// A span for generated internals that user code cannot name.
+pub(crate) fn hidden(name: &str) -> Ident {
+    Ident::new(&format!("__genserver_{name}"), Span::mixed_site())
+}

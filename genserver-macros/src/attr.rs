@@ -1,0 +1,149 @@
+//! The arguments of `#[gen_server(...)]` and the handler attributes.
+
+use proc_macro2::TokenStream;
+use syn::parse::Parser;
+use syn::{Attribute, Ident, Meta, Path, Token};
+
+use crate::ctxt::Ctxt;
+
+/// `#[gen_server(message = Name, client = Name, crate = path)]`.
+#[derive(Default)]
+pub(crate) struct Args {
+    /// The name of the generated message enum (default: `{Type}Msg`).
+    pub(crate) message: Option<Ident>,
+    /// The name of the generated client type (default: `{Type}Client`).
+    pub(crate) client: Option<Ident>,
+    /// The path to the `genserver` crate (default: `::genserver`).
+    pub(crate) krate: Option<Path>,
+}
+
+const ARGS: &str = "`message = Name`, `client = Name`, `crate = path`";
+
+impl Args {
+    pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> Self {
+        let mut args = Self::default();
+        let parser = syn::meta::parser(|meta| {
+            if meta.path.is_ident("message") {
+                let value: Ident = meta.value()?.parse()?;
+                set_once(cx, &mut args.message, &meta.path, value);
+            } else if meta.path.is_ident("client") {
+                let value: Ident = meta.value()?.parse()?;
+                set_once(cx, &mut args.client, &meta.path, value);
+            } else if meta.path.is_ident("crate") {
+                let value: Path = meta.value()?.call(Path::parse_mod_style)?;
+                set_once(cx, &mut args.krate, &meta.path, value);
+            } else {
+                cx.error_spanned_by(
+                    &meta.path,
+                    format!("unknown `gen_server` argument; the valid ones are {ARGS}"),
+                );
+                // Skip the unknown argument's value, to go on with the next one.
+                if meta.input.peek(Token![=]) {
+                    meta.value()?.parse::<syn::Expr>()?;
+                } else if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+                    meta.input.parse::<proc_macro2::Group>()?;
+                }
+            }
+            Ok(())
+        });
+        if let Err(error) = parser.parse2(tokens) {
+            cx.syn_error(error);
+        }
+        args
+    }
+}
+
+/// Stores an argument's value, or reports that it was given twice.
+fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, path: &Path, value: T) {
+    if slot.is_some() {
+        let name = path.get_ident().map_or_else(String::new, ToString::to_string);
+        cx.error_spanned_by(path, format!("duplicate `gen_server` argument `{name}`"));
+    } else {
+        *slot = Some(value);
+    }
+}
+
+/// What a method's attribute makes it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Kind {
+    Call,
+    Cast,
+    Init,
+    Terminate,
+}
+
+impl Kind {
+    pub(crate) const ALL: [(&'static str, Kind); 4] = [
+        ("call", Kind::Call),
+        ("cast", Kind::Cast),
+        ("init", Kind::Init),
+        ("terminate", Kind::Terminate),
+    ];
+
+    pub(crate) fn of(attr: &Attribute) -> Option<Kind> {
+        let ident = attr.path().get_ident()?;
+        Kind::ALL
+            .iter()
+            .find(|(name, _)| ident == name)
+            .map(|&(_, kind)| kind)
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kind::Call => "call",
+            Kind::Cast => "cast",
+            Kind::Init => "init",
+            Kind::Terminate => "terminate",
+        }
+    }
+}
+
+/// The kind attribute of a method, checking that there is at most one and
+/// that it takes no arguments.
+pub(crate) fn method_kind<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> Option<(Kind, &'a Attribute)> {
+    let mut found: Option<(Kind, &Attribute)> = None;
+    for attr in attrs {
+        let Some(kind) = Kind::of(attr) else { continue };
+        if !matches!(attr.meta, Meta::Path(_)) {
+            cx.error_spanned_by(
+                &attr.meta,
+                format!("`#[{}]` takes no arguments: write `#[{}]`", kind.name(), kind.name()),
+            );
+        }
+        if let Some((first, _)) = found {
+            cx.error_spanned_by(
+                attr,
+                format!(
+                    "a method can have one of `#[call]`, `#[cast]`, `#[init]`, `#[terminate]`; \
+                     this one is already `#[{}]`",
+                    first.name()
+                ),
+            );
+        } else {
+            found = Some((kind, attr));
+        }
+    }
+    found
+}
+
+/// `true` for the attributes `#[gen_server]` consumes from methods.
+pub(crate) fn is_kind_attr(attr: &Attribute) -> bool {
+    Kind::of(attr).is_some()
+}
+
+/// `true` for attributes a handler passes on to its client function.
+pub(crate) fn forwards_to_client(attr: &Attribute) -> bool {
+    ["doc", "cfg", "allow", "warn", "deny", "expect", "forbid", "deprecated"]
+        .iter()
+        .any(|name| attr.path().is_ident(name))
+}
+
+/// `true` for attributes a handler passes on to its message variant.
+pub(crate) fn forwards_to_variant(attr: &Attribute) -> bool {
+    attr.path().is_ident("doc") || attr.path().is_ident("cfg")
+}
+
+/// `true` for attributes a handler passes on to its dispatch arm.
+pub(crate) fn forwards_to_arm(attr: &Attribute) -> bool {
+    attr.path().is_ident("cfg")
+}

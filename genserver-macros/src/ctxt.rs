@@ -1,0 +1,54 @@
+//! Collects every error of one expansion, so that all are reported at once.
+
+use std::cell::RefCell;
+use std::fmt::Display;
+use std::thread;
+
+use quote::ToTokens;
+
+/// An error collector that must be consumed with [`Ctxt::check`]: dropping
+/// it unchecked is a bug in this crate, caught in its own tests.
+pub(crate) struct Ctxt {
+    errors: RefCell<Option<Vec<syn::Error>>>,
+}
+
+impl Ctxt {
+    pub(crate) fn new() -> Self {
+        Self {
+            errors: RefCell::new(Some(Vec::new())),
+        }
+    }
+
+    /// Records an error spanning the tokens of `object`.
+    pub(crate) fn error_spanned_by<T: ToTokens, M: Display>(&self, object: T, message: M) {
+        self.syn_error(syn::Error::new_spanned(object.into_token_stream(), message));
+    }
+
+    /// Records an error built elsewhere.
+    pub(crate) fn syn_error(&self, error: syn::Error) {
+        if let Some(errors) = self.errors.borrow_mut().as_mut() {
+            errors.push(error);
+        }
+    }
+
+    /// Consumes the collector: every error recorded, combined into one.
+    pub(crate) fn check(self) -> Result<(), syn::Error> {
+        let errors = self.errors.borrow_mut().take().unwrap_or_default();
+        let mut errors = errors.into_iter();
+        let Some(mut combined) = errors.next() else {
+            return Ok(());
+        };
+        for error in errors {
+            combined.combine(error);
+        }
+        Err(combined)
+    }
+}
+
+impl Drop for Ctxt {
+    fn drop(&mut self) {
+        if !thread::panicking() && self.errors.borrow().is_some() {
+            panic!("genserver-macros bug: Ctxt dropped without being checked");
+        }
+    }
+}

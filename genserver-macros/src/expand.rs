@@ -1,0 +1,521 @@
+//! IR to code: the message enum, the client, the `GenServer` impl with its
+//! dispatch and default callbacks, and `start`/`start_named`.
+
+use proc_macro2::{Group, TokenStream, TokenTree};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Attribute, Generics, Ident, Item, ReturnType, Type};
+
+use crate::ast::{Handler, Server, hidden};
+use crate::attr::{self, Args, Kind};
+use crate::ctxt::Ctxt;
+use crate::{fallback, valid};
+
+/// The whole attribute: parse, check, then expand or fall back.
+pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
+    let item = match syn::parse2::<Item>(input.clone()) {
+        Ok(item) => item,
+        Err(error) => {
+            let mut tokens = input;
+            tokens.extend(error.to_compile_error());
+            return tokens;
+        }
+    };
+    let Item::Impl(original) = &item else {
+        let mut tokens = input;
+        tokens.extend(syn::Error::new_spanned(not_an_impl_target(&item), not_an_impl(&item)).to_compile_error());
+        return tokens;
+    };
+    let cx = Ctxt::new();
+    let args = Args::parse(&cx, args);
+    let server = Server::from_syn(&cx, original, args);
+    if let Some(server) = &server {
+        valid::check(&cx, server);
+    }
+    match (cx.check(), server) {
+        (Ok(()), Some(server)) => expand(&server),
+        (result, _) => fallback::emit(original, result.err()),
+    }
+}
+
+fn not_an_impl(item: &Item) -> String {
+    let what = match item {
+        Item::Struct(_) => "a struct",
+        Item::Enum(_) => "an enum",
+        Item::Fn(_) => "a function",
+        Item::Trait(_) => "a trait",
+        Item::Mod(_) => "a module",
+        _ => "this item",
+    };
+    format!(
+        "`#[gen_server]` goes on the impl block of your server type, such as \
+         `#[gen_server] impl MyServer {{ .. }}`, not on {what}"
+    )
+}
+
+/// The token to point at: the item's keyword and name where there is one.
+fn not_an_impl_target(item: &Item) -> TokenStream {
+    match item {
+        Item::Struct(item) => {
+            let (keyword, ident) = (&item.struct_token, &item.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Enum(item) => {
+            let (keyword, ident) = (&item.enum_token, &item.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Fn(item) => {
+            let (keyword, ident) = (&item.sig.fn_token, &item.sig.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Trait(item) => {
+            let (keyword, ident) = (&item.trait_token, &item.ident);
+            quote!(#keyword #ident)
+        }
+        other => other.to_token_stream(),
+    }
+}
+
+/// Everything `#[gen_server]` writes for a valid server.
+fn expand(server: &Server<'_>) -> TokenStream {
+    let user_impl = fallback::strip(server.original);
+    let message_enum = message_enum(server);
+    let client = client(server);
+    let gen_server_impl = gen_server_impl(server);
+    let start = start_fns(server);
+    quote! {
+        #user_impl
+        #message_enum
+        #client
+        #gen_server_impl
+        #start
+    }
+}
+
+/// The impl's generics with `Send + 'static` added for every type parameter,
+/// which every server needs to move between threads.
+fn bounded_generics(server: &Server<'_>) -> Generics {
+    let mut generics = server.original.generics.clone();
+    let params: Vec<Ident> = generics.type_params().map(|param| param.ident.clone()).collect();
+    let where_clause = generics.make_where_clause();
+    for param in params {
+        where_clause
+            .predicates
+            .push(syn::parse_quote!(#param: ::core::marker::Send + 'static));
+    }
+    generics
+}
+
+/// The name of a call variant's reply field: `reply_to`, unless an argument
+/// already has that name.
+fn reply_field(handler: &Handler<'_>) -> Ident {
+    let taken = handler.args.iter().any(|arg| arg.ident.is_some_and(|ident| ident == "reply_to"));
+    if taken {
+        format_ident!("__genserver_reply_to")
+    } else {
+        format_ident!("reply_to")
+    }
+}
+
+/// A handler's argument names, as validated.
+fn arg_idents<'a>(handler: &'a Handler<'_>) -> impl Iterator<Item = &'a Ident> + Clone {
+    handler.args.iter().filter_map(|arg| arg.ident)
+}
+
+/// The type of a call's reply: the handler's return type, or `()`.
+fn reply_type(server: &Server<'_>, handler: &Handler<'_>) -> TokenStream {
+    match &handler.original.sig.output {
+        ReturnType::Type(_, ty) => replace_self(ty, &server.original.self_ty),
+        ReturnType::Default => quote!(()),
+    }
+}
+
+fn forwarded<'a>(attrs: &'a [Attribute], keep: fn(&Attribute) -> bool) -> impl Iterator<Item = &'a Attribute> {
+    attrs.iter().filter(move |attr| keep(attr))
+}
+
+fn message_enum(server: &Server<'_>) -> TokenStream {
+    let Server { message, ident, .. } = server;
+    let generics = &server.original.generics;
+    let where_clause = &generics.where_clause;
+    let variants = server.handlers.iter().map(|handler| {
+        let variant = &handler.variant;
+        let attrs = forwarded(&handler.original.attrs, attr::forwards_to_variant);
+        let method = &handler.original.sig.ident;
+        let fields = handler.args.iter().filter_map(|arg| {
+            let ident = arg.ident?;
+            let ty = replace_self(&arg.original.ty, &server.original.self_ty);
+            let doc = format!(" The `{ident}` argument of `{method}`.");
+            Some(quote!(#[doc = #doc] #ident: #ty))
+        });
+        let reply = (handler.kind == Kind::Call).then(|| {
+            let field = reply_field(handler);
+            let reply = reply_type(server, handler);
+            let krate = &server.krate;
+            quote! {
+                #[doc = " Where the reply goes."]
+                #field: #krate::__private::ReplyTo<#reply>
+            }
+        });
+        let has_docs = handler.original.attrs.iter().any(|attr| attr.path().is_ident("doc"));
+        let doc = (!has_docs).then(|| {
+            let text = format!(" The message of the `{}` handler.", handler.original.sig.ident);
+            quote!(#[doc = #text])
+        });
+        quote! {
+            #doc
+            #(#attrs)*
+            #variant { #(#fields,)* #reply }
+        }
+    });
+    let phantom = phantom_variant(server);
+    let doc = format!(
+        " The messages [`{ident}`] handles: one variant per `#[call]` and `#[cast]` handler, \
+         generated by `#[gen_server]`."
+    );
+    let (impl_generics, ty_generics, _) = generics.split_for_impl();
+    let debug_arms = server.handlers.iter().map(|handler| {
+        let variant = &handler.variant;
+        let cfgs = forwarded(&handler.original.attrs, attr::forwards_to_arm);
+        let name = variant.to_string();
+        quote! {
+            #(#cfgs)*
+            Self::#variant { .. } => f.debug_struct(#name).finish_non_exhaustive(),
+        }
+    });
+    let phantom_arm = phantom.as_ref().map(|_| {
+        let never = hidden("never");
+        quote!(Self::__GenServerPhantom(_, #never) => match #never {},)
+    });
+    quote! {
+        #[doc = #doc]
+        #[allow(dead_code)]
+        pub enum #message #generics #where_clause {
+            #(#variants,)*
+            #phantom
+        }
+
+        /// Shows which handler a message is for, not its arguments, which
+        /// need not implement `Debug`.
+        #[automatically_derived]
+        impl #impl_generics ::core::fmt::Debug for #message #ty_generics #where_clause {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                match *self {
+                    #(#debug_arms)*
+                    #phantom_arm
+                }
+            }
+        }
+    }
+}
+
+/// A variant that uses every type parameter (which the handlers may not),
+/// and can never be built.
+fn phantom_variant(server: &Server<'_>) -> Option<TokenStream> {
+    let params: Vec<&Ident> = server.original.generics.type_params().map(|param| &param.ident).collect();
+    (!params.is_empty()).then(|| {
+        quote! {
+            #[doc(hidden)]
+            __GenServerPhantom(
+                ::core::marker::PhantomData<fn() -> (#(#params,)*)>,
+                ::core::convert::Infallible,
+            ),
+        }
+    })
+}
+
+fn client(server: &Server<'_>) -> TokenStream {
+    let Server {
+        client,
+        message,
+        ident,
+        krate,
+        ..
+    } = server;
+    let self_ty = &server.original.self_ty;
+    let bounded = bounded_generics(server);
+    let (impl_generics, ty_generics, where_clause) = bounded.split_for_impl();
+    let raw = format_ident!("__genserver_raw");
+    let functions = server.handlers.iter().map(|handler| {
+        let method = &handler.original.sig.ident;
+        let vis = &handler.original.vis;
+        let variant = &handler.variant;
+        let attrs = forwarded(&handler.original.attrs, attr::forwards_to_client);
+        let has_docs = handler.original.attrs.iter().any(|attr| attr.path().is_ident("doc"));
+        let idents = arg_idents(handler);
+        let params = handler.args.iter().filter_map(|arg| {
+            let ident = arg.ident?;
+            let ty = replace_self(&arg.original.ty, self_ty);
+            Some(quote!(#ident: #ty))
+        });
+        let span = handler.original.sig.ident.span();
+        match handler.kind {
+            Kind::Call => {
+                let reply = reply_type(server, handler);
+                let field = reply_field(handler);
+                let slot = hidden("reply");
+                let doc = (!has_docs).then(|| {
+                    let text = format!(" Calls the `{method}` handler and waits for its reply.");
+                    quote!(#[doc = #text])
+                });
+                quote_spanned! {span=>
+                    #doc
+                    #(#attrs)*
+                    #vis fn #method(&self, #(#params),*) -> #krate::__private::Call<'_, #self_ty, #reply> {
+                        #krate::__private::RawRef::call(&self.#raw, move |#slot| #message::#variant {
+                            #(#idents,)*
+                            #field: #slot,
+                        })
+                    }
+                }
+            }
+            _ => {
+                let doc = (!has_docs).then(|| {
+                    let text = format!(" Casts to the `{method}` handler, without waiting.");
+                    quote!(#[doc = #text])
+                });
+                quote_spanned! {span=>
+                    #doc
+                    #(#attrs)*
+                    #vis fn #method(&self, #(#params),*) -> ::core::result::Result<(), #krate::__private::CastError<#message #ty_generics>> {
+                        #krate::__private::RawRef::cast(&self.#raw, #message::#variant { #(#idents,)* })
+                    }
+                }
+            }
+        }
+    });
+    let doc = format!(
+        " The client of [`{ident}`]: one function per handler. `ServerRef<{ident}>` \
+         dereferences to it, so call them on the server's handle."
+    );
+    let def_where = &bounded.where_clause;
+    quote! {
+        #[doc = #doc]
+        pub struct #client #bounded #def_where {
+            #raw: #krate::__private::RawRef<#self_ty>,
+        }
+
+        #[automatically_derived]
+        impl #impl_generics #krate::__private::ClientOf<#self_ty> for #client #ty_generics #where_clause {
+            fn from_raw(raw: #krate::__private::RawRef<#self_ty>) -> Self {
+                Self { #raw: raw }
+            }
+
+            fn raw(&self) -> &#krate::__private::RawRef<#self_ty> {
+                &self.#raw
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics ::core::fmt::Debug for #client #ty_generics #where_clause {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::core::fmt::Debug::fmt(&self.#raw, f)
+            }
+        }
+
+        #[allow(dead_code)]
+        impl #impl_generics #client #ty_generics #where_clause {
+            #(#functions)*
+        }
+    }
+}
+
+fn gen_server_impl(server: &Server<'_>) -> TokenStream {
+    let Server {
+        client,
+        message,
+        krate,
+        ..
+    } = server;
+    let self_ty = &server.original.self_ty;
+    let bounded = bounded_generics(server);
+    let (impl_generics, ty_generics, where_clause) = bounded.split_for_impl();
+    let future = |output: TokenStream| {
+        quote!(impl ::core::future::Future<Output = #output> + ::core::marker::Send)
+    };
+    let scrutinee = hidden("message");
+    let arms = server.handlers.iter().map(|handler| {
+        let method = &handler.original.sig.ident;
+        let variant = &handler.variant;
+        let cfgs = forwarded(&handler.original.attrs, attr::forwards_to_arm);
+        let idents = arg_idents(handler);
+        let call_args = idents.clone();
+        let awaited = handler.original.sig.asyncness.map(|_| quote!(.await));
+        let span = handler.original.sig.ident.span();
+        let invoke = quote_spanned!(span=> Self::#method(self, #(#call_args),*) #awaited);
+        if handler.kind == Kind::Call {
+            let field = reply_field(handler);
+            let slot = hidden("reply");
+            quote! {
+                #(#cfgs)*
+                #message::#variant { #(#idents,)* #field: #slot } => {
+                    let _ = #slot.send(#invoke);
+                }
+            }
+        } else {
+            quote! {
+                #(#cfgs)*
+                #message::#variant { #(#idents,)* } => {
+                    #invoke;
+                }
+            }
+        }
+    });
+    let phantom_arm = phantom_variant(server).map(|_| {
+        let never = hidden("never");
+        quote!(#message::__GenServerPhantom(_, #never) => match #never {},)
+    });
+    let (init_arg, init_error, init_body) = init_parts(server);
+    let init_future = future(quote!(::core::result::Result<Self, Self::InitError>));
+    let unit_future = future(quote!(()));
+    let terminate = server.terminate().map(|terminate| {
+        let method = &terminate.original.sig.ident;
+        let reason = hidden("reason");
+        let awaited = terminate.original.sig.asyncness.map(|_| quote!(.await));
+        let pass_reason = (!terminate.args.is_empty()).then(|| quote!(, #reason));
+        quote! {
+            fn terminate(&mut self, #reason: &#krate::__private::ExitReason) -> #unit_future {
+                async move {
+                    let _ = #reason;
+                    Self::#method(self #pass_reason) #awaited;
+                }
+            }
+        }
+    });
+    let arg = hidden("arg");
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #krate::__private::GenServer for #self_ty #where_clause {
+            type Message = #message #ty_generics;
+            type InitArg = #init_arg;
+            type InitError = #init_error;
+            type Client = #client #ty_generics;
+
+            fn init(#arg: Self::InitArg) -> #init_future {
+                async move { #init_body }
+            }
+
+            fn handle_message(&mut self, #scrutinee: Self::Message) -> #unit_future {
+                async move {
+                    match #scrutinee {
+                        #(#arms)*
+                        #phantom_arm
+                    }
+                }
+            }
+
+            #terminate
+        }
+    }
+}
+
+/// `InitArg`, `InitError` and the body of `GenServer::init`.
+fn init_parts(server: &Server<'_>) -> (TokenStream, TokenStream, TokenStream) {
+    let arg = hidden("arg");
+    let infallible = quote!(::core::convert::Infallible);
+    let Some(init) = server.init() else {
+        return (quote!(Self), infallible, quote!(::core::result::Result::Ok(#arg)));
+    };
+    let method = &init.original.sig.ident;
+    let types = init.args.iter().map(|arg| &arg.original.ty);
+    let fields = (0..init.args.len()).map(syn::Index::from);
+    let awaited = init.original.sig.asyncness.map(|_| quote!(.await));
+    let span = method.span();
+    let invoke = quote_spanned!(span=> Self::#method(#(#arg.#fields),*) #awaited);
+    let unused = init.args.is_empty().then(|| quote!(let () = #arg;));
+    // Validation proved the return type is `Self` or `Result<Self, E>`.
+    let error = valid::init_return(server, &init.original.sig.output).flatten();
+    let (error, body) = match error {
+        Some(error) => (error.to_token_stream(), quote!(#unused #invoke)),
+        None => (infallible, quote!(#unused ::core::result::Result::Ok(#invoke))),
+    };
+    (quote!((#(#types,)*)), error, body)
+}
+
+fn start_fns(server: &Server<'_>) -> TokenStream {
+    let krate = &server.krate;
+    let ident = server.ident;
+    let self_ty = &server.original.self_ty;
+    let bounded = bounded_generics(server);
+    let (impl_generics, _, where_clause) = bounded.split_for_impl();
+    let (params, arg, what) = match server.init() {
+        None => {
+            let state = format_ident!("state");
+            (quote!(#state: Self), quote!(#state), "with `state` as its state")
+        }
+        Some(init) => {
+            let idents: Vec<&Ident> = init.args.iter().filter_map(|arg| arg.ident).collect();
+            let types = init.args.iter().map(|arg| &arg.original.ty);
+            (
+                quote!(#(#idents: #types),*),
+                quote!((#(#idents,)*)),
+                "running `#[init]` with these arguments inside the new server",
+            )
+        }
+    };
+    let name_taken = server
+        .init()
+        .is_some_and(|init| init.args.iter().any(|arg| arg.ident.is_some_and(|i| i == "name")));
+    let name = if name_taken {
+        format_ident!("server_name")
+    } else {
+        format_ident!("name")
+    };
+    let result = quote! {
+        ::core::result::Result<#krate::__private::ServerRef<Self>, #krate::__private::StartError<Self>>
+    };
+    let start_doc = format!(
+        " Starts a [`{ident}`] server {what}, and returns its handle once it is \
+         running: `GenServer.start/2`."
+    );
+    let named_doc = format!(
+        " Starts a [`{ident}`] server registered under `{name}`, {what}: \
+         `GenServer.start/3` with `name:`. Fails with `StartError::AlreadyStarted` \
+         when the name is taken."
+    );
+    let span = self_ty.span();
+    quote_spanned! {span=>
+        #[allow(dead_code)]
+        impl #impl_generics #self_ty #where_clause {
+            #[doc = #start_doc]
+            pub async fn start(#params) -> #result {
+                #krate::__private::start::<Self>(::core::option::Option::None, #arg).await
+            }
+
+            #[doc = #named_doc]
+            pub async fn start_named(#name: &str, #params) -> #result {
+                #krate::__private::start::<Self>(::core::option::Option::Some(#name), #arg).await
+            }
+        }
+    }
+}
+
+/// `ty` with every `Self` replaced by the server's type, for generated items
+/// where `Self` would mean something else (the message enum, the client).
+fn replace_self(ty: &Type, self_ty: &Type) -> TokenStream {
+    replace_self_tokens(ty.to_token_stream(), self_ty)
+}
+
+fn replace_self_tokens(tokens: TokenStream, self_ty: &Type) -> TokenStream {
+    let mut out = TokenStream::new();
+    let mut tokens = tokens.into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        match token {
+            TokenTree::Ident(ident) if ident == "Self" => {
+                let is_path = matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+                if is_path {
+                    out.extend(quote_spanned!(ident.span()=> <#self_ty>));
+                } else {
+                    out.extend(quote_spanned!(ident.span()=> #self_ty));
+                }
+            }
+            TokenTree::Group(group) => {
+                let mut replaced = Group::new(group.delimiter(), replace_self_tokens(group.stream(), self_ty));
+                replaced.set_span(group.span());
+                out.extend([TokenTree::Group(replaced)]);
+            }
+            other => out.extend([other]),
+        }
+    }
+    out
+}

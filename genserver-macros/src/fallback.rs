@@ -1,0 +1,29 @@
+//! What is emitted when the input has mistakes: the user's impl block,
+//! unchanged but for the handler attributes, next to every error. The impl
+//! keeps the IDE working and spares the user a cascade of follow-on errors.
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use syn::{ImplItem, ItemImpl};
+
+use crate::attr;
+
+/// The user's impl block without the attributes `#[gen_server]` consumes.
+pub(crate) fn strip(original: &ItemImpl) -> ItemImpl {
+    let mut item = original.clone();
+    for item in &mut item.items {
+        if let ImplItem::Fn(method) = item {
+            method.attrs.retain(|attr| !attr::is_kind_attr(attr));
+        }
+    }
+    item
+}
+
+/// The user's impl block and the errors.
+pub(crate) fn emit(original: &ItemImpl, errors: Option<syn::Error>) -> TokenStream {
+    let mut tokens = strip(original).into_token_stream();
+    if let Some(errors) = errors {
+        tokens.extend(errors.to_compile_error());
+    }
+    tokens
+}

@@ -1,0 +1,27 @@
+//! The `#[gen_server]` attribute of the [`genserver`] crate.
+//!
+//! This crate is an implementation detail: depend on `genserver`, which
+//! re-exports the attribute and documents it.
+//!
+//! [`genserver`]: https://docs.rs/genserver
+//!
+//! The pipeline, one file a stage: [`attr`] reads the attribute's arguments
+//! and the handler attributes, [`ast`] turns the impl block into an IR that
+//! keeps the user's syntax, [`valid`] checks it and collects every mistake in
+//! a [`ctxt::Ctxt`], [`expand`] generates the code, and [`fallback`] emits the
+//! user's impl next to the errors when there are any.
+
+mod ast;
+mod attr;
+mod ctxt;
+mod expand;
+mod fallback;
+mod valid;
+
+use proc_macro::TokenStream;
+
+/// Turns an impl block into a server. Documented in the `genserver` crate.
+#[proc_macro_attribute]
+pub fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::gen_server(args.into(), input.into()).into()
+}

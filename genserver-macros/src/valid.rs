@@ -1,0 +1,310 @@
+//! Checks the IR against what `#[gen_server]` can expand, recording every
+//! problem; after this pass, the expansion may rely on what it checked.
+
+use syn::{GenericParam, ImplItemFn, PathArguments, ReceiverKind, ReturnType, Safety, Type};
+
+use crate::ast::{Arg, Handler, Server, Special};
+use crate::attr::Kind;
+use crate::ctxt::Ctxt;
+
+/// Names the generated code gives to items a handler's client function or a
+/// method of the impl would clash with.
+const RESERVED_CLIENT: &[&str] = &[
+    "call",
+    "cast",
+    "clone",
+    "exit_reason",
+    "exited",
+    "id",
+    "is_alive",
+    "name",
+    "stop",
+    "stop_with",
+];
+const RESERVED_ASSOCIATED: &[&str] = &["start", "start_named"];
+
+pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) {
+    check_impl(cx, server);
+    for handler in &server.handlers {
+        check_handler(cx, handler);
+    }
+    check_variant_names(cx, server);
+    check_reserved_names(cx, server);
+    for extra in server.inits.iter().skip(1) {
+        cx.error_spanned_by(extra.attr, "a server has at most one `#[init]`");
+    }
+    for extra in server.terminates.iter().skip(1) {
+        cx.error_spanned_by(extra.attr, "a server has at most one `#[terminate]`");
+    }
+    if let Some(init) = server.init() {
+        check_init(cx, server, init);
+    }
+    if let Some(terminate) = server.terminate() {
+        check_terminate(cx, terminate);
+    }
+}
+
+fn check_impl(cx: &Ctxt, server: &Server<'_>) {
+    let original = server.original;
+    if let Some(unsafety) = &original.unsafety {
+        cx.error_spanned_by(unsafety, "`#[gen_server]` impl blocks cannot be `unsafe`");
+    }
+    for param in &original.generics.params {
+        if let GenericParam::Lifetime(lifetime) = param {
+            cx.error_spanned_by(
+                lifetime,
+                "a server's state must be `'static`: remove the lifetime parameter and own the data",
+            );
+        }
+    }
+}
+
+fn check_handler(cx: &Ctxt, handler: &Handler<'_>) {
+    let what = handler.kind.name();
+    let method = handler.original;
+    check_qualifiers(cx, method, what);
+    check_receiver(cx, method, what);
+    check_args(cx, &handler.args, what);
+    match (&handler.kind, &method.sig.output) {
+        (Kind::Cast, ReturnType::Type(_, ty)) if !is_unit(ty) => cx.error_spanned_by(
+            ty,
+            "a `#[cast]` does not reply: remove the return type, or make the handler a `#[call]`",
+        ),
+        (Kind::Call, ReturnType::Type(_, ty)) => check_owned(cx, ty, "`#[call]` replies"),
+        _ => {}
+    }
+}
+
+/// `const`, `unsafe`, `extern`, generics and C variadics.
+fn check_qualifiers(cx: &Ctxt, method: &ImplItemFn, what: &str) {
+    let sig = &method.sig;
+    if let Some(constness) = &sig.constness {
+        cx.error_spanned_by(constness, format!("`#[{what}]` methods cannot be `const`"));
+    }
+    if let Safety::Unsafe(unsafety) = &sig.safety {
+        cx.error_spanned_by(
+            unsafety,
+            format!("`#[{what}]` methods cannot be `unsafe`: clients could call them without an `unsafe` block"),
+        );
+    }
+    if let Some(abi) = &sig.abi {
+        cx.error_spanned_by(abi, format!("`#[{what}]` methods cannot have an `extern` ABI"));
+    }
+    if let Some(variadic) = &sig.variadic {
+        cx.error_spanned_by(variadic, format!("`#[{what}]` methods cannot be variadic"));
+    }
+    if !sig.generics.params.is_empty() {
+        cx.error_spanned_by(
+            &sig.generics,
+            format!(
+                "`#[{what}]` methods cannot have generic parameters: the message enum needs \
+                 concrete types; put the parameters on the impl block instead"
+            ),
+        );
+    } else if let Some(where_clause) = &sig.generics.where_clause {
+        cx.error_spanned_by(
+            where_clause,
+            format!("`#[{what}]` methods cannot have a `where` clause; put it on the impl block instead"),
+        );
+    }
+}
+
+fn check_receiver(cx: &Ctxt, method: &ImplItemFn, what: &str) {
+    let sig = &method.sig;
+    match sig.receiver() {
+        None => cx.error_spanned_by(
+            &sig.ident,
+            format!("`#[{what}]` handlers take `&mut self` or `&self` as their first argument"),
+        ),
+        Some(receiver) => match &receiver.kind {
+            ReceiverKind::Reference(_, None, _) => {}
+            ReceiverKind::Reference(_, Some(lifetime), _) => cx.error_spanned_by(
+                lifetime,
+                format!("`#[{what}]` handlers take `&mut self` or `&self` without a lifetime"),
+            ),
+            _ => cx.error_spanned_by(
+                receiver,
+                format!(
+                    "`#[{what}]` handlers cannot take `self` by value: the server keeps its \
+                     state between messages; take `&mut self` or `&self`"
+                ),
+            ),
+        },
+    }
+}
+
+fn check_args(cx: &Ctxt, args: &[Arg<'_>], what: &str) {
+    for arg in args {
+        if arg.ident.is_none() {
+            cx.error_spanned_by(
+                &arg.original.pat,
+                format!(
+                    "`#[{what}]` arguments must be plain names such as `key: String`, which \
+                     name the message's fields; destructure inside the body instead"
+                ),
+            );
+        }
+        check_owned(cx, &arg.original.ty, "message arguments");
+    }
+}
+
+/// Message arguments and replies cross tasks: no borrowed or unnamed types.
+fn check_owned(cx: &Ctxt, ty: &Type, what: &str) {
+    match ty {
+        Type::Reference(reference) => {
+            let is_static = reference.lifetime.as_ref().is_some_and(|l| l.ident == "static");
+            if !is_static {
+                let hint = match &*reference.elem {
+                    Type::Path(path) if path.path.is_ident("str") => "use `String` instead of `&str`",
+                    Type::Slice(_) => "use `Vec<T>` instead of `&[T]`",
+                    _ => "use an owned type instead of a reference",
+                };
+                cx.error_spanned_by(ty, format!("{what} must be owned: {hint}"));
+            }
+        }
+        Type::ImplTrait(_) => cx.error_spanned_by(
+            ty,
+            format!("{what} cannot be `impl Trait`: the message enum needs a named type; use a generic parameter on the impl block, or `Box<dyn Trait + Send>`"),
+        ),
+        Type::TraitObject(_) => cx.error_spanned_by(
+            ty,
+            format!("{what} must be sized: use `Box<dyn Trait + Send>` instead of `dyn Trait`"),
+        ),
+        Type::Infer(_) => cx.error_spanned_by(ty, format!("{what} need a written type, not `_`")),
+        Type::Paren(inner) => check_owned(cx, &inner.elem, what),
+        _ => {}
+    }
+}
+
+fn check_variant_names(cx: &Ctxt, server: &Server<'_>) {
+    for (index, handler) in server.handlers.iter().enumerate() {
+        let clash = server.handlers[..index]
+            .iter()
+            .find(|earlier| earlier.variant == handler.variant);
+        if let Some(earlier) = clash {
+            cx.error_spanned_by(
+                &handler.original.sig.ident,
+                format!(
+                    "`{}` and `{}` both give the message variant `{}`: rename one of them",
+                    earlier.original.sig.ident, handler.original.sig.ident, handler.variant
+                ),
+            );
+        }
+    }
+}
+
+fn check_reserved_names(cx: &Ctxt, server: &Server<'_>) {
+    for handler in &server.handlers {
+        let ident = &handler.original.sig.ident;
+        if RESERVED_CLIENT.iter().any(|name| ident == name) {
+            cx.error_spanned_by(
+                ident,
+                format!(
+                    "a handler cannot be named `{ident}`: `ServerRef` has a method of that name, \
+                     which would hide the handler's client function; rename the handler"
+                ),
+            );
+        }
+    }
+    for method in &server.methods {
+        let ident = &method.sig.ident;
+        if RESERVED_ASSOCIATED.iter().any(|name| ident == name) {
+            cx.error_spanned_by(
+                ident,
+                format!(
+                    "a method cannot be named `{ident}`: `#[gen_server]` generates `{}::{ident}`; \
+                     rename the method",
+                    server.ident
+                ),
+            );
+        }
+    }
+}
+
+fn check_init(cx: &Ctxt, server: &Server<'_>, init: &Special<'_>) {
+    let method = init.original;
+    check_qualifiers(cx, method, "init");
+    if let Some(receiver) = method.sig.receiver() {
+        cx.error_spanned_by(
+            receiver,
+            "`#[init]` builds the server's state, so it takes no `self`: `fn init(arg: A) -> Self`",
+        );
+    }
+    check_args(cx, &init.args, "init");
+    if init_return(server, &method.sig.output).is_none() {
+        let span_of: &dyn quote::ToTokens = match &method.sig.output {
+            ReturnType::Type(_, ty) => ty,
+            ReturnType::Default => &method.sig.ident,
+        };
+        cx.error_spanned_by(
+            span_of,
+            "`#[init]` must return `Self` or `Result<Self, E>`, where `E: Display + Debug + Send + 'static`",
+        );
+    }
+}
+
+fn check_terminate(cx: &Ctxt, terminate: &Special<'_>) {
+    let method = terminate.original;
+    check_qualifiers(cx, method, "terminate");
+    check_receiver(cx, method, "terminate");
+    if terminate.args.len() > 1 {
+        cx.error_spanned_by(
+            &method.sig.inputs,
+            "`#[terminate]` takes `&mut self` and, optionally, the reason: `reason: &ExitReason`",
+        );
+    }
+    if let Some(arg) = terminate.args.first() {
+        if !matches!(*arg.original.ty, Type::Reference(_)) {
+            cx.error_spanned_by(
+                &arg.original.ty,
+                "`#[terminate]` receives the exit reason by reference: `reason: &ExitReason`",
+            );
+        }
+    }
+    if let ReturnType::Type(_, ty) = &method.sig.output {
+        if !is_unit(ty) {
+            cx.error_spanned_by(ty, "`#[terminate]` returns nothing: remove the return type");
+        }
+    }
+}
+
+/// What `#[init]` returns: `Some(None)` for `Self`, `Some(Some(E))` for
+/// `Result<Self, E>`, `None` for anything else.
+pub(crate) fn init_return<'a>(server: &Server<'_>, output: &'a ReturnType) -> Option<Option<&'a Type>> {
+    let ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    if is_self(server, ty) {
+        return Some(None);
+    }
+    let Type::Path(path) = &**ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter().filter_map(|arg| match arg {
+        syn::GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    });
+    let (Some(ok), Some(error), None) = (types.next(), types.next(), types.next()) else {
+        return None;
+    };
+    is_self(server, ok).then_some(Some(error))
+}
+
+fn is_self(server: &Server<'_>, ty: &Type) -> bool {
+    match ty {
+        Type::Path(path) if path.qself.is_none() => {
+            path.path.is_ident("Self")
+                || path.path.segments.last().is_some_and(|segment| segment.ident == *server.ident)
+        }
+        _ => false,
+    }
+}
+
+fn is_unit(ty: &Type) -> bool {
+    matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty())
+}

@@ -1,0 +1,150 @@
+//! A call in flight: `GenServer.call/3`.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use pin_project_lite::pin_project;
+use tokio::sync::futures::Notified;
+use tokio::sync::oneshot;
+use tokio::time::Sleep;
+
+use crate::mailbox::Envelope;
+use crate::server_ref::RawRef;
+use crate::{CallError, ExitReason, GenServer};
+
+/// How long a call waits for its reply unless told otherwise: five seconds,
+/// as in OTP.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+pin_project! {
+    /// A call to a server: a future that resolves to the handler's reply.
+    ///
+    /// The generated client function of a `#[call]` handler returns one.
+    /// Like every future it does nothing until awaited: the message is sent on
+    /// the first poll, and the timeout (by default [`DEFAULT_CALL_TIMEOUT`])
+    /// starts then.
+    ///
+    /// The call resolves to exactly one of:
+    /// - `Ok(reply)`;
+    /// - [`CallError::Timeout`] when no reply came in time; the server is not
+    ///   affected, and its late reply is dropped;
+    /// - [`CallError::NoProc`] at once, when the server is not running;
+    /// - [`CallError::CallingSelf`] at once, when a server calls itself;
+    /// - [`CallError::Exit`] with the server's exit reason, when it stopped
+    ///   before replying (its handler panicked, or it was stopped while the
+    ///   call was queued).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping a call before its first poll sends nothing. Dropping it later
+    /// does not take the message back: the server still handles it, and the
+    /// reply is dropped.
+    ///
+    /// ```
+    /// # use genserver::prelude::*;
+    /// # use std::time::Duration;
+    /// # #[derive(Default)] struct Echo;
+    /// # #[gen_server] impl Echo { #[call] fn echo(&mut self, text: String) -> String { text } }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = Echo::start(Echo).await?;
+    /// let reply = server.echo("hi".into()).timeout(Duration::from_millis(100)).await?;
+    /// assert_eq!(reply, "hi");
+    /// # Ok(()) }
+    /// ```
+    #[must_use = "a call does nothing unless it is awaited"]
+    pub struct Call<'a, T: GenServer, R> {
+        server: &'a RawRef<T>,
+        message: Option<T::Message>,
+        reply: oneshot::Receiver<R>,
+        timeout: Option<Duration>,
+        #[pin]
+        deadline: Option<Sleep>,
+        #[pin]
+        exited: Option<Notified<'a>>,
+    }
+}
+
+impl<'a, T: GenServer, R> Call<'a, T, R> {
+    pub(crate) fn new(server: &'a RawRef<T>, message: T::Message, reply: oneshot::Receiver<R>) -> Self {
+        Self {
+            server,
+            message: Some(message),
+            reply,
+            timeout: Some(DEFAULT_CALL_TIMEOUT),
+            deadline: None,
+            exited: None,
+        }
+    }
+
+    /// Waits at most `timeout` for the reply, counted from the first poll.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Waits for the reply without a time limit: `:infinity` in OTP.
+    ///
+    /// The call still ends if the server stops before replying.
+    pub fn no_timeout(mut self) -> Self {
+        self.timeout = None;
+        self
+    }
+}
+
+impl<T: GenServer, R> Future for Call<'_, T, R> {
+    type Output = Result<R, CallError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        if let Some(message) = this.message.take() {
+            let server = *this.server;
+            if server.is_current() {
+                return Poll::Ready(Err(CallError::CallingSelf));
+            }
+            if server.inner.mailbox.send(Envelope::Message(message)).is_err() {
+                return Poll::Ready(Err(CallError::NoProc));
+            }
+            if let Some(timeout) = *this.timeout {
+                this.deadline.set(Some(tokio::time::sleep(timeout)));
+            }
+        }
+        if this.exited.is_none() {
+            match Pin::new(&mut *this.reply).poll(cx) {
+                Poll::Ready(Ok(reply)) => return Poll::Ready(Ok(reply)),
+                // The reply slot was dropped unanswered: the server is stopping
+                // (or chose not to reply). Wait for its exit reason.
+                Poll::Ready(Err(_)) => this.exited.set(Some(this.server.inner.exit.notified())),
+                Poll::Pending => {}
+            }
+        }
+        if let Some(exited) = this.exited.as_mut().as_pin_mut() {
+            let exit = &this.server.inner.exit;
+            if let Some(reason) = exit.get() {
+                return Poll::Ready(Err(CallError::Exit(reason.clone())));
+            }
+            if exited.poll(cx).is_ready() {
+                let reason = exit.get().cloned().unwrap_or(ExitReason::Killed);
+                return Poll::Ready(Err(CallError::Exit(reason)));
+            }
+        }
+        if let Some(deadline) = this.deadline.as_pin_mut() {
+            ready!(deadline.poll(cx));
+            return Poll::Ready(Err(CallError::Timeout));
+        }
+        Poll::Pending
+    }
+}
+
+impl<T: GenServer, R> fmt::Debug for Call<'_, T, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("server", self.server)
+            .field("sent", &self.message.is_none())
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,2 @@
+//! Integration tests of `genserver`, one file per concern, run by
+//! `cargo test --workspace`. This library is empty.
