@@ -1,4 +1,4 @@
-//! The key-value server of Elixir's "What is GenServer?", in Rust.
+//! The key-value server of Elixir's article "What is `GenServer`?", in Rust.
 //!
 //! `get` is a call (the caller waits for the reply), `put` is a cast (fire and
 //! forget). The server is started once anonymously and once under a name.
@@ -55,6 +55,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(error) => println!("get after stop -> error: {error}"),
         Ok(value) => println!("get after stop -> unexpectedly {value:?}"),
     }
-    println!("\"cache\" registered after stop: {}", genserver::whereis::<MyServer>("cache").is_some());
+    println!(
+        "\"cache\" registered after stop: {}",
+        genserver::whereis::<MyServer>("cache").is_some()
+    );
     Ok(())
 }

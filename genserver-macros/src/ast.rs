@@ -27,7 +27,7 @@ pub(crate) struct Server<'a> {
 pub(crate) struct Handler<'a> {
     pub(crate) original: &'a ImplItemFn,
     pub(crate) kind: Kind,
-    /// The message variant: the method's name in UpperCamelCase.
+    /// The message variant: the method's name in `UpperCamelCase`.
     pub(crate) variant: Ident,
     pub(crate) args: Vec<Arg<'a>>,
 }
@@ -74,9 +74,7 @@ impl<'a> Server<'a> {
             client: args
                 .client
                 .unwrap_or_else(|| Ident::new(&format!("{ident}Client"), ident.span())),
-            krate: args
-                .krate
-                .unwrap_or_else(|| syn::parse_quote!(::genserver)),
+            krate: args.krate.unwrap_or_else(|| syn::parse_quote!(::genserver)),
             handlers: Vec::new(),
             inits: Vec::new(),
             terminates: Vec::new(),
@@ -136,7 +134,9 @@ fn typed_args(method: &ImplItemFn) -> Vec<Arg<'_>> {
             FnArg::Typed(original) => Some(Arg {
                 original,
                 ident: match &*original.pat {
-                    Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => Some(&pat.ident),
+                    Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
+                        Some(&pat.ident)
+                    }
                     _ => None,
                 },
             }),

@@ -56,7 +56,9 @@ impl Args {
 /// Stores an argument's value, or reports that it was given twice.
 fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, path: &Path, value: T) {
     if slot.is_some() {
-        let name = path.get_ident().map_or_else(String::new, ToString::to_string);
+        let name = path
+            .get_ident()
+            .map_or_else(String::new, ToString::to_string);
         cx.error_spanned_by(path, format!("duplicate `gen_server` argument `{name}`"));
     } else {
         *slot = Some(value);
@@ -107,7 +109,11 @@ pub(crate) fn method_kind<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> Option<(Kind
         if !matches!(attr.meta, Meta::Path(_)) {
             cx.error_spanned_by(
                 &attr.meta,
-                format!("`#[{}]` takes no arguments: write `#[{}]`", kind.name(), kind.name()),
+                format!(
+                    "`#[{}]` takes no arguments: write `#[{}]`",
+                    kind.name(),
+                    kind.name()
+                ),
             );
         }
         if let Some((first, _)) = found {
@@ -133,9 +139,18 @@ pub(crate) fn is_kind_attr(attr: &Attribute) -> bool {
 
 /// `true` for attributes a handler passes on to its client function.
 pub(crate) fn forwards_to_client(attr: &Attribute) -> bool {
-    ["doc", "cfg", "allow", "warn", "deny", "expect", "forbid", "deprecated"]
-        .iter()
-        .any(|name| attr.path().is_ident(name))
+    [
+        "doc",
+        "cfg",
+        "allow",
+        "warn",
+        "deny",
+        "expect",
+        "forbid",
+        "deprecated",
+    ]
+    .iter()
+    .any(|name| attr.path().is_ident(name))
 }
 
 /// `true` for attributes a handler passes on to its message variant.

@@ -47,8 +47,9 @@ impl Ctxt {
 
 impl Drop for Ctxt {
     fn drop(&mut self) {
-        if !thread::panicking() && self.errors.borrow().is_some() {
-            panic!("genserver-macros bug: Ctxt dropped without being checked");
-        }
+        assert!(
+            thread::panicking() || self.errors.borrow().is_none(),
+            "genserver-macros bug: Ctxt dropped without being checked"
+        );
     }
 }

@@ -9,7 +9,8 @@ use syn::{Attribute, Generics, Ident, Item, ReturnType, Type};
 use crate::ast::{Handler, Server, hidden};
 use crate::attr::{self, Args, Kind};
 use crate::ctxt::Ctxt;
-use crate::{fallback, valid};
+use crate::fallback;
+use crate::valid::{self, InitReturn};
 
 /// The whole attribute: parse, check, then expand or fall back.
 pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
@@ -23,7 +24,10 @@ pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     let Item::Impl(original) = &item else {
         let mut tokens = input;
-        tokens.extend(syn::Error::new_spanned(not_an_impl_target(&item), not_an_impl(&item)).to_compile_error());
+        tokens.extend(
+            syn::Error::new_spanned(not_an_impl_target(&item), not_an_impl(&item))
+                .to_compile_error(),
+        );
         return tokens;
     };
     let cx = Ctxt::new();
@@ -96,7 +100,10 @@ fn expand(server: &Server<'_>) -> TokenStream {
 /// which every server needs to move between threads.
 fn bounded_generics(server: &Server<'_>) -> Generics {
     let mut generics = server.original.generics.clone();
-    let params: Vec<Ident> = generics.type_params().map(|param| param.ident.clone()).collect();
+    let params: Vec<Ident> = generics
+        .type_params()
+        .map(|param| param.ident.clone())
+        .collect();
     let where_clause = generics.make_where_clause();
     for param in params {
         where_clause
@@ -109,7 +116,10 @@ fn bounded_generics(server: &Server<'_>) -> Generics {
 /// The name of a call variant's reply field: `reply_to`, unless an argument
 /// already has that name.
 fn reply_field(handler: &Handler<'_>) -> Ident {
-    let taken = handler.args.iter().any(|arg| arg.ident.is_some_and(|ident| ident == "reply_to"));
+    let taken = handler
+        .args
+        .iter()
+        .any(|arg| arg.ident.is_some_and(|ident| ident == "reply_to"));
     if taken {
         format_ident!("__genserver_reply_to")
     } else {
@@ -130,7 +140,10 @@ fn reply_type(server: &Server<'_>, handler: &Handler<'_>) -> TokenStream {
     }
 }
 
-fn forwarded<'a>(attrs: &'a [Attribute], keep: fn(&Attribute) -> bool) -> impl Iterator<Item = &'a Attribute> {
+fn forwarded(
+    attrs: &[Attribute],
+    keep: fn(&Attribute) -> bool,
+) -> impl Iterator<Item = &Attribute> {
     attrs.iter().filter(move |attr| keep(attr))
 }
 
@@ -157,9 +170,16 @@ fn message_enum(server: &Server<'_>) -> TokenStream {
                 #field: #krate::__private::ReplyTo<#reply>
             }
         });
-        let has_docs = handler.original.attrs.iter().any(|attr| attr.path().is_ident("doc"));
+        let has_docs = handler
+            .original
+            .attrs
+            .iter()
+            .any(|attr| attr.path().is_ident("doc"));
         let doc = (!has_docs).then(|| {
-            let text = format!(" The message of the `{}` handler.", handler.original.sig.ident);
+            let text = format!(
+                " The message of the `{}` handler.",
+                handler.original.sig.ident
+            );
             quote!(#[doc = #text])
         });
         quote! {
@@ -189,7 +209,7 @@ fn message_enum(server: &Server<'_>) -> TokenStream {
     });
     quote! {
         #[doc = #doc]
-        #[allow(dead_code)]
+        #[allow(dead_code, unreachable_pub, private_interfaces)]
         pub enum #message #generics #where_clause {
             #(#variants,)*
             #phantom
@@ -212,7 +232,12 @@ fn message_enum(server: &Server<'_>) -> TokenStream {
 /// A variant that uses every type parameter (which the handlers may not),
 /// and can never be built.
 fn phantom_variant(server: &Server<'_>) -> Option<TokenStream> {
-    let params: Vec<&Ident> = server.original.generics.type_params().map(|param| &param.ident).collect();
+    let params: Vec<&Ident> = server
+        .original
+        .generics
+        .type_params()
+        .map(|param| &param.ident)
+        .collect();
     (!params.is_empty()).then(|| {
         quote! {
             #[doc(hidden)]
@@ -249,8 +274,8 @@ fn client(server: &Server<'_>) -> TokenStream {
             Some(quote!(#ident: #ty))
         });
         let span = handler.original.sig.ident.span();
-        match handler.kind {
-            Kind::Call => {
+        if handler.kind == Kind::Call {
+            {
                 let reply = reply_type(server, handler);
                 let field = reply_field(handler);
                 let slot = hidden("reply");
@@ -269,7 +294,8 @@ fn client(server: &Server<'_>) -> TokenStream {
                     }
                 }
             }
-            _ => {
+        } else {
+            {
                 let doc = (!has_docs).then(|| {
                     let text = format!(" Casts to the `{method}` handler, without waiting.");
                     quote!(#[doc = #text])
@@ -291,6 +317,7 @@ fn client(server: &Server<'_>) -> TokenStream {
     let def_where = &bounded.where_clause;
     quote! {
         #[doc = #doc]
+        #[allow(unreachable_pub)]
         pub struct #client #bounded #def_where {
             #raw: #krate::__private::RawRef<#self_ty>,
         }
@@ -313,7 +340,7 @@ fn client(server: &Server<'_>) -> TokenStream {
             }
         }
 
-        #[allow(dead_code)]
+        #[allow(dead_code, unreachable_pub, private_interfaces)]
         impl #impl_generics #client #ty_generics #where_clause {
             #(#functions)*
         }
@@ -330,9 +357,7 @@ fn gen_server_impl(server: &Server<'_>) -> TokenStream {
     let self_ty = &server.original.self_ty;
     let bounded = bounded_generics(server);
     let (impl_generics, ty_generics, where_clause) = bounded.split_for_impl();
-    let future = |output: TokenStream| {
-        quote!(impl ::core::future::Future<Output = #output> + ::core::marker::Send)
-    };
+    let future = |output: TokenStream| quote!(impl ::core::future::Future<Output = #output> + ::core::marker::Send);
     let scrutinee = hidden("message");
     let arms = server.handlers.iter().map(|handler| {
         let method = &handler.original.sig.ident;
@@ -414,7 +439,11 @@ fn init_parts(server: &Server<'_>) -> (TokenStream, TokenStream, TokenStream) {
     let arg = hidden("arg");
     let infallible = quote!(::core::convert::Infallible);
     let Some(init) = server.init() else {
-        return (quote!(Self), infallible, quote!(::core::result::Result::Ok(#arg)));
+        return (
+            quote!(Self),
+            infallible,
+            quote!(::core::result::Result::Ok(#arg)),
+        );
     };
     let method = &init.original.sig.ident;
     let types = init.args.iter().map(|arg| &arg.original.ty);
@@ -424,10 +453,12 @@ fn init_parts(server: &Server<'_>) -> (TokenStream, TokenStream, TokenStream) {
     let invoke = quote_spanned!(span=> Self::#method(#(#arg.#fields),*) #awaited);
     let unused = init.args.is_empty().then(|| quote!(let () = #arg;));
     // Validation proved the return type is `Self` or `Result<Self, E>`.
-    let error = valid::init_return(server, &init.original.sig.output).flatten();
-    let (error, body) = match error {
-        Some(error) => (error.to_token_stream(), quote!(#unused #invoke)),
-        None => (infallible, quote!(#unused ::core::result::Result::Ok(#invoke))),
+    let (error, body) = match valid::init_return(server, &init.original.sig.output) {
+        Some(InitReturn::Result(error)) => (error.to_token_stream(), quote!(#unused #invoke)),
+        Some(InitReturn::State) | None => (
+            infallible,
+            quote!(#unused ::core::result::Result::Ok(#invoke)),
+        ),
     };
     (quote!((#(#types,)*)), error, body)
 }
@@ -441,7 +472,11 @@ fn start_fns(server: &Server<'_>) -> TokenStream {
     let (params, arg, what) = match server.init() {
         None => {
             let state = format_ident!("state");
-            (quote!(#state: Self), quote!(#state), "with `state` as its state")
+            (
+                quote!(#state: Self),
+                quote!(#state),
+                "with `state` as its state",
+            )
         }
         Some(init) => {
             let idents: Vec<&Ident> = init.args.iter().filter_map(|arg| arg.ident).collect();
@@ -453,9 +488,11 @@ fn start_fns(server: &Server<'_>) -> TokenStream {
             )
         }
     };
-    let name_taken = server
-        .init()
-        .is_some_and(|init| init.args.iter().any(|arg| arg.ident.is_some_and(|i| i == "name")));
+    let name_taken = server.init().is_some_and(|init| {
+        init.args
+            .iter()
+            .any(|arg| arg.ident.is_some_and(|i| i == "name"))
+    });
     let name = if name_taken {
         format_ident!("server_name")
     } else {
@@ -475,7 +512,7 @@ fn start_fns(server: &Server<'_>) -> TokenStream {
     );
     let span = self_ty.span();
     quote_spanned! {span=>
-        #[allow(dead_code)]
+        #[allow(dead_code, unreachable_pub)]
         impl #impl_generics #self_ty #where_clause {
             #[doc = #start_doc]
             pub async fn start(#params) -> #result {
@@ -502,7 +539,8 @@ fn replace_self_tokens(tokens: TokenStream, self_ty: &Type) -> TokenStream {
     while let Some(token) = tokens.next() {
         match token {
             TokenTree::Ident(ident) if ident == "Self" => {
-                let is_path = matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+                let is_path =
+                    matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ':');
                 if is_path {
                     out.extend(quote_spanned!(ident.span()=> <#self_ty>));
                 } else {
@@ -510,7 +548,10 @@ fn replace_self_tokens(tokens: TokenStream, self_ty: &Type) -> TokenStream {
                 }
             }
             TokenTree::Group(group) => {
-                let mut replaced = Group::new(group.delimiter(), replace_self_tokens(group.stream(), self_ty));
+                let mut replaced = Group::new(
+                    group.delimiter(),
+                    replace_self_tokens(group.stream(), self_ty),
+                );
                 replaced.set_span(group.span());
                 out.extend([TokenTree::Group(replaced)]);
             }

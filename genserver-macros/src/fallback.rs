@@ -9,11 +9,21 @@ use syn::{ImplItem, ItemImpl};
 use crate::attr;
 
 /// The user's impl block without the attributes `#[gen_server]` consumes.
+///
+/// Handlers must take owned arguments and a receiver even where their body
+/// only borrows the argument or ignores `self`: the two pedantic lints that
+/// would flag the signatures `#[gen_server]` requires are allowed on them.
 pub(crate) fn strip(original: &ItemImpl) -> ItemImpl {
     let mut item = original.clone();
     for item in &mut item.items {
         if let ImplItem::Fn(method) = item {
+            let len = method.attrs.len();
             method.attrs.retain(|attr| !attr::is_kind_attr(attr));
+            if method.attrs.len() != len {
+                method.attrs.push(syn::parse_quote!(
+                    #[allow(clippy::needless_pass_by_value, clippy::unused_self)]
+                ));
+            }
         }
     }
     item

@@ -5,10 +5,10 @@
 //!
 //! [`genserver`]: https://docs.rs/genserver
 //!
-//! The pipeline, one file a stage: [`attr`] reads the attribute's arguments
-//! and the handler attributes, [`ast`] turns the impl block into an IR that
-//! keeps the user's syntax, [`valid`] checks it and collects every mistake in
-//! a [`ctxt::Ctxt`], [`expand`] generates the code, and [`fallback`] emits the
+//! The pipeline, one file a stage: `attr` reads the attribute's arguments
+//! and the handler attributes, `ast` turns the impl block into an IR that
+//! keeps the user's syntax, `valid` checks it and collects every mistake in
+//! a `ctxt::Ctxt`, `expand` generates the code, and `fallback` emits the
 //! user's impl next to the errors when there are any.
 
 mod ast;

@@ -88,7 +88,10 @@ fn check_qualifiers(cx: &Ctxt, method: &ImplItemFn, what: &str) {
         );
     }
     if let Some(abi) = &sig.abi {
-        cx.error_spanned_by(abi, format!("`#[{what}]` methods cannot have an `extern` ABI"));
+        cx.error_spanned_by(
+            abi,
+            format!("`#[{what}]` methods cannot have an `extern` ABI"),
+        );
     }
     if let Some(variadic) = &sig.variadic {
         cx.error_spanned_by(variadic, format!("`#[{what}]` methods cannot be variadic"));
@@ -104,7 +107,9 @@ fn check_qualifiers(cx: &Ctxt, method: &ImplItemFn, what: &str) {
     } else if let Some(where_clause) = &sig.generics.where_clause {
         cx.error_spanned_by(
             where_clause,
-            format!("`#[{what}]` methods cannot have a `where` clause; put it on the impl block instead"),
+            format!(
+                "`#[{what}]` methods cannot have a `where` clause; put it on the impl block instead"
+            ),
         );
     }
 }
@@ -268,14 +273,24 @@ fn check_terminate(cx: &Ctxt, terminate: &Special<'_>) {
     }
 }
 
-/// What `#[init]` returns: `Some(None)` for `Self`, `Some(Some(E))` for
-/// `Result<Self, E>`, `None` for anything else.
-pub(crate) fn init_return<'a>(server: &Server<'_>, output: &'a ReturnType) -> Option<Option<&'a Type>> {
+/// What an `#[init]` returns.
+pub(crate) enum InitReturn<'a> {
+    /// `Self`: init cannot fail.
+    State,
+    /// `Result<Self, E>`, with `E`.
+    Result(&'a Type),
+}
+
+/// What `#[init]` returns, or `None` if it is neither `Self` nor `Result<Self, E>`.
+pub(crate) fn init_return<'a>(
+    server: &Server<'_>,
+    output: &'a ReturnType,
+) -> Option<InitReturn<'a>> {
     let ReturnType::Type(_, ty) = output else {
         return None;
     };
     if is_self(server, ty) {
-        return Some(None);
+        return Some(InitReturn::State);
     }
     let Type::Path(path) = &**ty else { return None };
     let last = path.path.segments.last()?;
@@ -292,14 +307,18 @@ pub(crate) fn init_return<'a>(server: &Server<'_>, output: &'a ReturnType) -> Op
     let (Some(ok), Some(error), None) = (types.next(), types.next(), types.next()) else {
         return None;
     };
-    is_self(server, ok).then_some(Some(error))
+    is_self(server, ok).then_some(InitReturn::Result(error))
 }
 
 fn is_self(server: &Server<'_>, ty: &Type) -> bool {
     match ty {
         Type::Path(path) if path.qself.is_none() => {
             path.path.is_ident("Self")
-                || path.path.segments.last().is_some_and(|segment| segment.ident == *server.ident)
+                || path
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|segment| segment.ident == *server.ident)
         }
         _ => false,
     }

@@ -69,7 +69,11 @@ pin_project! {
 }
 
 impl<'a, T: GenServer, R> Call<'a, T, R> {
-    pub(crate) fn new(server: &'a RawRef<T>, message: T::Message, reply: oneshot::Receiver<R>) -> Self {
+    pub(crate) fn new(
+        server: &'a RawRef<T>,
+        message: T::Message,
+        reply: oneshot::Receiver<R>,
+    ) -> Self {
         Self {
             server,
             message: Some(message),
@@ -105,7 +109,12 @@ impl<T: GenServer, R> Future for Call<'_, T, R> {
             if server.is_current() {
                 return Poll::Ready(Err(CallError::CallingSelf));
             }
-            if server.inner.mailbox.send(Envelope::Message(message)).is_err() {
+            if server
+                .inner
+                .mailbox
+                .send(Envelope::Message(message))
+                .is_err()
+            {
                 return Poll::Ready(Err(CallError::NoProc));
             }
             if let Some(timeout) = *this.timeout {

@@ -87,6 +87,90 @@ pub use reply::ReplyTo;
 pub use server::GenServer;
 pub use server_ref::{ServerId, ServerRef};
 
+/// Turns an inherent impl block into a server, as `use GenServer` does for
+/// an Elixir module.
+///
+/// Mark methods with what they are; every other method stays an ordinary
+/// method:
+///
+/// | attribute | signature | becomes |
+/// |---|---|---|
+/// | `#[call]` | `fn name(&mut self or &self, args..) -> Reply`, may be `async` | a client function `name(args..)` returning a [`Call`] that resolves to `Result<Reply, CallError>` |
+/// | `#[cast]` | `fn name(&mut self or &self, args..)`, may be `async` | a client function `name(args..)` returning `Result<(), CastError<_>>` at once |
+/// | `#[init]` | `fn name(args..) -> Self` or `-> Result<Self, E>`, may be `async` | what `start(args..)` runs inside the new server before returning |
+/// | `#[terminate]` | `fn name(&mut self)` or `fn name(&mut self, reason: &ExitReason)`, may be `async` | what runs once when the server stops |
+///
+/// For `impl MyServer`, the attribute generates:
+///
+/// - `MyServerMsg`, the message enum: one variant per call or cast, named
+///   after the method in `UpperCamelCase` (`get_all` → `GetAll { .. }`),
+///   whose fields are the handler's arguments; call variants also carry the
+///   [`ReplyTo`] slot of their reply;
+/// - `MyServerClient`, which [`ServerRef<MyServer>`](ServerRef) dereferences
+///   to, with one function per handler, named and documented like it;
+/// - `impl GenServer for MyServer`: the dispatch from message to handler, and
+///   the callbacks you did not write (`init` takes the state itself, as
+///   `start(state)`; `terminate` does nothing);
+/// - `MyServer::start(..)` and `MyServer::start_named(name, ..)`.
+///
+/// Arguments and replies must be owned and `Send + 'static`: they move
+/// between tasks. Generic impls work; their type parameters get
+/// `Send + 'static` bounds added.
+///
+/// # Arguments
+///
+/// - `message = Name`: the message enum's name (default `{Type}Msg`);
+/// - `client = Name`: the client's name (default `{Type}Client`);
+/// - `crate = path`: where `genserver` is, for crates that re-export it
+///   (default `::genserver`).
+///
+/// # Example
+///
+/// ```
+/// use genserver::prelude::*;
+///
+/// pub struct Stack {
+///     items: Vec<String>,
+/// }
+///
+/// #[gen_server(message = StackRequest)]
+/// impl Stack {
+///     #[init]
+///     fn init(first: String) -> Result<Self, String> {
+///         if first.is_empty() {
+///             return Err("the first item is empty".into());
+///         }
+///         Ok(Stack { items: vec![first] })
+///     }
+///
+///     /// Pushes an item; fire and forget.
+///     #[cast]
+///     pub fn push(&mut self, item: String) {
+///         self.items.push(item);
+///     }
+///
+///     /// Pops the top item.
+///     #[call]
+///     pub fn pop(&mut self) -> Option<String> {
+///         self.items.pop()
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let stack = Stack::start("hello".into()).await?;
+/// stack.push("world".into())?;
+/// assert_eq!(stack.pop().await?, Some("world".into()));
+/// assert_eq!(stack.pop().await?, Some("hello".into()));
+/// assert_eq!(stack.pop().await?, None);
+///
+/// // The message enum is an ordinary type.
+/// let _: fn(String) -> StackRequest = |item| StackRequest::Push { item };
+///
+/// let error = Stack::start(String::new()).await.unwrap_err();
+/// assert_eq!(error.to_string(), "init failed: the first item is empty");
+/// # Ok(()) }
+/// ```
 pub use genserver_macros::gen_server;
 
 /// What a module using servers needs: `use genserver::prelude::*;`.

@@ -79,7 +79,9 @@ pub async fn start<T: GenServer>(
         Err(_) => {
             // The task was cancelled during `init` (killed, or its runtime shut down).
             let _ = task.await;
-            Err(StartError::Exit(server.exit_reason().unwrap_or(ExitReason::Killed)))
+            Err(StartError::Exit(
+                server.exit_reason().unwrap_or(ExitReason::Killed),
+            ))
         }
     }
 }
@@ -121,7 +123,10 @@ async fn run<T: GenServer>(
 }
 
 /// Handles one envelope at a time until the server must stop; returns why.
-async fn receive_loop<T: GenServer>(state: &mut T, mailbox: &mut mailbox::Receiver<T::Message>) -> ExitReason {
+async fn receive_loop<T: GenServer>(
+    state: &mut T,
+    mailbox: &mut mailbox::Receiver<T::Message>,
+) -> ExitReason {
     loop {
         let Some(envelope) = mailbox.recv().await else {
             // Every handle is gone and the mailbox is empty: nobody can reach

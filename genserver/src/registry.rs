@@ -34,7 +34,9 @@ pub(crate) fn register<T: GenServer>(name: &str, server: &ServerRef<T>) -> Resul
         return Err(entry
             .server
             .downcast_ref::<ServerRef<T>>()
-            .map_or(Taken::OtherType, |existing| Taken::SameType(existing.clone())));
+            .map_or(Taken::OtherType, |existing| {
+                Taken::SameType(existing.clone())
+            }));
     }
     let entry = Entry {
         id: server.id(),

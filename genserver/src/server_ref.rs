@@ -12,7 +12,7 @@ use tokio::task::AbortHandle;
 
 use crate::exit::ExitSignal;
 use crate::mailbox::{self, Envelope};
-use crate::{Call, CastError, ExitReason, GenServer, ReplyTo, StopError, lifecycle};
+use crate::{Call, CallError, CastError, ExitReason, GenServer, ReplyTo, StopError, lifecycle};
 
 /// A server's identity, unique within the process: the pid of OTP.
 ///
@@ -138,6 +138,27 @@ impl<T: GenServer> ServerRef<T> {
         self.client.raw()
     }
 
+    /// The server registered under `name`, or [`CallError::NoProc`] when no
+    /// running `T` has that name: the lookup `GenServer.call(name, ..)` does.
+    ///
+    /// Use it with `?` where a call by name should fail like a call to a
+    /// stopped server; [`whereis`](crate::whereis) gives an `Option` instead.
+    ///
+    /// ```
+    /// # use genserver::prelude::*;
+    /// # #[derive(Default)] struct Counter { n: u64 }
+    /// # #[gen_server] impl Counter { #[call] fn next(&mut self) -> u64 { self.n += 1; self.n } }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let _counter = Counter::start_named("by-name-doc", Counter::default()).await?;
+    /// assert_eq!(ServerRef::<Counter>::by_name("by-name-doc")?.next().await?, 1);
+    /// assert_eq!(ServerRef::<Counter>::by_name("nobody").unwrap_err(), CallError::NoProc);
+    /// # Ok(()) }
+    /// ```
+    pub fn by_name(name: &str) -> Result<Self, CallError> {
+        crate::whereis(name).ok_or(CallError::NoProc)
+    }
+
     /// The server's identity.
     pub fn id(&self) -> ServerId {
         self.raw().id()
@@ -204,7 +225,11 @@ impl<T: GenServer> ServerRef<T> {
         self.stop_inner(reason, Some(timeout)).await
     }
 
-    async fn stop_inner(&self, reason: ExitReason, timeout: Option<Duration>) -> Result<(), StopError> {
+    async fn stop_inner(
+        &self,
+        reason: ExitReason,
+        timeout: Option<Duration>,
+    ) -> Result<(), StopError> {
         let raw = self.raw();
         if raw.is_current() {
             return Err(StopError::CallingSelf);

@@ -1,0 +1,204 @@
+//! Calls: replies, timeouts, `NoProc`, `CallingSelf`, and what a call costs a
+//! server that answers late.
+
+#![allow(missing_docs)]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use genserver::prelude::*;
+use support::unique_name;
+
+#[derive(Debug, Default)]
+struct Slow {
+    token: Arc<()>,
+    handled: u64,
+}
+
+#[gen_server]
+impl Slow {
+    /// Replies after `millis`, with a clone of the server's token.
+    #[call]
+    async fn after(&mut self, millis: u64) -> Arc<()> {
+        tokio::time::sleep(Duration::from_millis(millis)).await;
+        self.handled += 1;
+        Arc::clone(&self.token)
+    }
+
+    #[call]
+    fn handled(&self) -> u64 {
+        self.handled
+    }
+
+    #[cast]
+    fn noop(&mut self) {}
+}
+
+#[tokio::test]
+async fn a_call_times_out_promptly_and_the_server_answers_the_next_call() {
+    let server = Slow::start(Slow::default()).await.unwrap();
+    let started = Instant::now();
+    let result = server.after(300).timeout(Duration::from_millis(20)).await;
+    assert_eq!(result.unwrap_err(), CallError::Timeout);
+    assert!(
+        started.elapsed() < Duration::from_millis(250),
+        "took {:?}",
+        started.elapsed()
+    );
+    // The server was not affected: it finishes the slow request, then this one.
+    assert_eq!(server.handled().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_late_reply_is_dropped_and_leaks_nothing() {
+    let state = Slow::default();
+    let token = Arc::clone(&state.token);
+    let server = Slow::start(state).await.unwrap();
+    assert_eq!(Arc::strong_count(&token), 2); // ours and the server's
+
+    let late = server.after(50).timeout(Duration::from_millis(5)).await;
+    assert_eq!(late.unwrap_err(), CallError::Timeout);
+    // Once the server has handled the late request, its reply must be gone.
+    assert_eq!(server.handled().await.unwrap(), 1);
+    assert_eq!(
+        Arc::strong_count(&token),
+        2,
+        "the late reply was kept somewhere"
+    );
+
+    server.stop().await.unwrap();
+    assert_eq!(
+        Arc::strong_count(&token),
+        1,
+        "the server's state was not dropped"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_default_timeout_is_five_seconds_and_no_timeout_waits() {
+    let server = Slow::start(Slow::default()).await.unwrap();
+    let started = tokio::time::Instant::now();
+    assert_eq!(server.after(6_000).await.unwrap_err(), CallError::Timeout);
+    assert_eq!(started.elapsed(), Duration::from_secs(5));
+
+    // The server is still busy with that request for one more second.
+    let started = tokio::time::Instant::now();
+    server.after(10_000).no_timeout().await.unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(11));
+}
+
+#[tokio::test]
+async fn calls_after_stop_fail_with_noproc_at_once() {
+    let server = Slow::start(Slow::default()).await.unwrap();
+    server.stop().await.unwrap();
+    let started = Instant::now();
+    assert_eq!(server.handled().await.unwrap_err(), CallError::NoProc);
+    assert_eq!(
+        server
+            .handled()
+            .timeout(Duration::from_secs(60))
+            .await
+            .unwrap_err(),
+        CallError::NoProc
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(100),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(!server.is_alive());
+}
+
+#[tokio::test]
+async fn a_call_by_an_unknown_name_fails_with_noproc() {
+    let started = Instant::now();
+    let missing = ServerRef::<Slow>::by_name("never-registered");
+    assert_eq!(missing.unwrap_err(), CallError::NoProc);
+    assert!(genserver::whereis::<Slow>("never-registered").is_none());
+    assert!(started.elapsed() < Duration::from_millis(100));
+}
+
+#[tokio::test]
+async fn a_cast_to_a_stopped_server_fails_without_panicking_and_gives_the_message_back() {
+    let server = Slow::start(Slow::default()).await.unwrap();
+    server.stop().await.unwrap();
+    let error = server.noop().unwrap_err();
+    assert_eq!(error.to_string(), "no process: the server is not running");
+    assert!(matches!(error.into_message(), SlowMsg::Noop {}));
+}
+
+/// A server that calls (and stops) itself through the registry.
+#[derive(Debug)]
+struct Narcissus {
+    name: String,
+}
+
+#[gen_server]
+impl Narcissus {
+    #[call]
+    async fn call_myself(&mut self) -> Result<u64, CallError> {
+        let me = ServerRef::<Narcissus>::by_name(&self.name)?;
+        me.value().await
+    }
+
+    #[call]
+    async fn stop_myself(&mut self) -> Result<(), StopError> {
+        let me = genserver::whereis::<Narcissus>(&self.name).expect("registered");
+        me.stop().await
+    }
+
+    #[call]
+    fn value(&self) -> u64 {
+        1
+    }
+}
+
+#[tokio::test]
+async fn a_server_calling_itself_gets_calling_self_instead_of_a_deadlock() {
+    let name = unique_name("narcissus");
+    let server = Narcissus::start_named(&name, Narcissus { name: name.clone() })
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let inner = server
+        .call_myself()
+        .timeout(Duration::from_secs(1))
+        .await
+        .unwrap();
+    assert_eq!(inner.unwrap_err(), CallError::CallingSelf);
+    let inner = server
+        .stop_myself()
+        .timeout(Duration::from_secs(1))
+        .await
+        .unwrap();
+    assert_eq!(inner.unwrap_err(), StopError::CallingSelf);
+    assert!(started.elapsed() < Duration::from_millis(500));
+    // Still serving.
+    assert_eq!(server.value().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_dropped_call_future_sends_nothing() {
+    let server = Slow::start(Slow::default()).await.unwrap();
+    drop(server.after(0));
+    assert_eq!(server.handled().await.unwrap(), 0);
+}
+
+#[test]
+fn handles_and_calls_are_send_and_sync() {
+    fn send_sync_clone<T: Send + Sync + Clone>() {}
+    fn send<T: Send>(_: &T) {}
+    send_sync_clone::<ServerRef<Slow>>();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let server = Slow::start(Slow::default()).await.unwrap();
+        let call = server.handled();
+        send(&call);
+        assert_eq!(call.await.unwrap(), 0);
+    });
+}

@@ -1,0 +1,158 @@
+//! Start: `init` runs inside the new server before `start` returns; a failed
+//! start leaves no task and no name behind; names are unique and typed.
+
+#![allow(missing_docs)]
+
+mod support;
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use genserver::prelude::*;
+use support::unique_name;
+
+#[derive(Debug)]
+struct Counter {
+    n: u64,
+}
+
+#[gen_server]
+impl Counter {
+    /// Fails for 0, panics for 13, and waits a little, as a real init might.
+    #[init]
+    async fn init(start: u64) -> Result<Self, String> {
+        tokio::task::yield_now().await;
+        match start {
+            0 => Err("cannot start from zero".to_owned()),
+            13 => panic!("unlucky start"),
+            n => Ok(Counter { n }),
+        }
+    }
+
+    #[call]
+    fn next(&mut self) -> u64 {
+        self.n += 1;
+        self.n
+    }
+}
+
+#[derive(Debug)]
+struct Other;
+
+#[gen_server]
+impl Other {
+    #[cast]
+    fn nothing(&mut self) {}
+}
+
+fn alive_tasks() -> usize {
+    tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks()
+}
+
+#[tokio::test]
+async fn init_runs_before_start_returns() {
+    let counter = Counter::start(41).await.unwrap();
+    assert!(counter.is_alive());
+    assert_eq!(counter.next().await.unwrap(), 42);
+}
+
+#[tokio::test]
+async fn an_init_error_is_returned_and_leaves_nothing_behind() {
+    let before = alive_tasks();
+    let name = unique_name("init-error");
+    for _ in 0..100 {
+        let error = Counter::start_named(&name, 0).await.unwrap_err();
+        assert!(matches!(&error, StartError::Init(message) if message == "cannot start from zero"));
+        assert_eq!(error.to_string(), "init failed: cannot start from zero");
+    }
+    assert!(genserver::whereis::<Counter>(&name).is_none());
+    assert_eq!(alive_tasks(), before);
+    // The name works for a server whose init succeeds.
+    let counter = Counter::start_named(&name, 1).await.unwrap();
+    assert_eq!(counter.next().await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn an_init_panic_is_returned_and_leaves_nothing_behind() {
+    let before = alive_tasks();
+    let name = unique_name("init-panic");
+    for _ in 0..100 {
+        let error = Counter::start_named(&name, 13).await.unwrap_err();
+        assert!(
+            matches!(&error, StartError::Exit(ExitReason::Panic(message)) if &**message == "unlucky start"),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "server exited during init: panicked: unlucky start"
+        );
+    }
+    assert!(genserver::whereis::<Counter>(&name).is_none());
+    assert_eq!(alive_tasks(), before);
+}
+
+#[tokio::test]
+async fn a_taken_name_gives_already_started_with_a_working_ref() {
+    let name = unique_name("duplicate");
+    let first = Counter::start_named(&name, 10).await.unwrap();
+    let error = Counter::start_named(&name, 100).await.unwrap_err();
+    assert!(error.to_string().starts_with("already started"), "{error}");
+    let StartError::AlreadyStarted(existing) = error else {
+        panic!("expected AlreadyStarted, got {error:?}");
+    };
+    assert_eq!(existing, first);
+    assert_eq!(existing.next().await.unwrap(), 11);
+    assert_eq!(first.next().await.unwrap(), 12);
+    assert_eq!(first.name(), Some(name.as_str()));
+}
+
+#[tokio::test]
+async fn a_name_held_by_another_type_is_not_found_and_cannot_be_taken() {
+    let name = unique_name("typed");
+    let _other = Other::start_named(&name, Other).await.unwrap();
+    assert!(genserver::whereis::<Counter>(&name).is_none());
+    assert!(genserver::whereis::<Other>(&name).is_some());
+    let error = Counter::start_named(&name, 5).await.unwrap_err();
+    assert!(
+        matches!(&error, StartError::NameInUse(taken) if *taken == name),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_name_is_taken_before_init_runs() {
+    let name = unique_name("racing");
+    let (a, b) = tokio::join!(
+        Counter::start_named(&name, 1),
+        Counter::start_named(&name, 2)
+    );
+    let (winner, loser) = if a.is_ok() { (a, b) } else { (b, a) };
+    let winner = winner.unwrap();
+    let Err(StartError::AlreadyStarted(existing)) = loser else {
+        panic!("the second start must see the first");
+    };
+    assert_eq!(existing, winner);
+}
+
+#[test]
+fn start_outside_a_tokio_runtime_is_an_error_not_a_panic() {
+    let mut start = pin!(Counter::start(1));
+    let mut cx = Context::from_waker(Waker::noop());
+    match start.as_mut().poll(&mut cx) {
+        Poll::Ready(Err(StartError::NoRuntime)) => {}
+        other => panic!("expected NoRuntime, got {:?}", other.map(|r| r.map(|_| ()))),
+    }
+}
+
+#[tokio::test]
+async fn each_server_has_its_own_id() {
+    let a = Counter::start(1).await.unwrap();
+    let b = Counter::start(1).await.unwrap();
+    assert_ne!(a.id(), b.id());
+    assert_eq!(a.clone().id(), a.id());
+    assert!(a.id().to_string().starts_with("<0."));
+    assert!(format!("{a:?}").contains("ServerRef"));
+}

@@ -1,0 +1,155 @@
+//! Stop: synchronous, in mailbox order, with a reason and a timeout; and what
+//! dropping the last handle does.
+
+#![allow(missing_docs)]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use genserver::prelude::*;
+use support::{Log, eventually, unique_name};
+
+#[derive(Debug)]
+struct Worker {
+    log: Log,
+    terminate_millis: u64,
+    done: u64,
+}
+
+#[gen_server]
+impl Worker {
+    #[call]
+    async fn work(&mut self, millis: u64) -> u64 {
+        tokio::time::sleep(Duration::from_millis(millis)).await;
+        self.done += 1;
+        self.done
+    }
+
+    #[cast]
+    fn bump(&mut self) {
+        self.done += 1;
+    }
+
+    #[terminate]
+    async fn terminate(&mut self, reason: &ExitReason) {
+        tokio::time::sleep(Duration::from_millis(self.terminate_millis)).await;
+        self.log
+            .push(format!("terminate after {}: {reason}", self.done));
+    }
+}
+
+fn worker(log: &Log, terminate_millis: u64) -> Worker {
+    Worker {
+        log: log.clone(),
+        terminate_millis,
+        done: 0,
+    }
+}
+
+#[tokio::test]
+async fn terminate_has_run_when_stop_returns_and_a_second_stop_is_noproc() {
+    let log = Log::default();
+    let name = unique_name("worker");
+    let server = Worker::start_named(&name, worker(&log, 30)).await.unwrap();
+    server.stop().await.unwrap();
+    assert_eq!(log.events(), ["terminate after 0: normal"]);
+    assert!(!server.is_alive());
+    assert_eq!(server.exit_reason(), Some(ExitReason::Normal));
+    assert!(genserver::whereis::<Worker>(&name).is_none());
+    assert_eq!(server.stop().await.unwrap_err(), StopError::NoProc);
+}
+
+#[tokio::test]
+async fn stop_takes_its_turn_and_callers_queued_behind_it_get_the_reason() {
+    let log = Log::default();
+    let server = Worker::start(worker(&log, 0)).await.unwrap();
+    let (before, stopped, after) = tokio::join!(
+        server.work(20),
+        server.stop_with(ExitReason::Shutdown, Duration::from_secs(5)),
+        async {
+            // Sent once the stop request is in the mailbox.
+            tokio::task::yield_now().await;
+            server.work(0).await
+        },
+    );
+    assert_eq!(before.unwrap(), 1);
+    stopped.unwrap();
+    assert_eq!(after.unwrap_err(), CallError::Exit(ExitReason::Shutdown));
+    assert_eq!(log.events(), ["terminate after 1: shutdown"]);
+}
+
+#[tokio::test]
+async fn a_custom_reason_reaches_terminate() {
+    let log = Log::default();
+    let server = Worker::start(worker(&log, 0)).await.unwrap();
+    server
+        .stop_with(ExitReason::custom("maintenance"), Duration::from_secs(1))
+        .await
+        .unwrap();
+    assert_eq!(log.events(), ["terminate after 0: maintenance"]);
+}
+
+#[tokio::test]
+async fn a_server_that_overruns_the_stop_timeout_is_killed() {
+    let log = Log::default();
+    let name = unique_name("slow-terminate");
+    let server = Worker::start_named(&name, worker(&log, 60_000))
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let error = server
+        .stop_with(ExitReason::Shutdown, Duration::from_millis(50))
+        .await
+        .unwrap_err();
+    assert_eq!(error, StopError::Timeout);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(server.exited().await, ExitReason::Killed);
+    assert!(log.events().is_empty(), "terminate was cut short");
+    assert!(genserver::whereis::<Worker>(&name).is_none());
+    assert_eq!(server.work(0).await.unwrap_err(), CallError::NoProc);
+}
+
+#[tokio::test]
+async fn dropping_the_last_handle_stops_the_server_after_its_queued_messages() {
+    let log = Log::default();
+    let server = Worker::start(worker(&log, 0)).await.unwrap();
+    let copy = server.clone();
+    for _ in 0..100 {
+        server.bump().unwrap();
+    }
+    drop(server);
+    copy.bump().unwrap();
+    assert!(log.events().is_empty(), "a handle is still alive");
+    drop(copy);
+    eventually(Duration::from_secs(5), || !log.events().is_empty()).await;
+    assert_eq!(log.events(), ["terminate after 101: normal"]);
+}
+
+#[tokio::test]
+async fn a_named_server_outlives_its_handles() {
+    let log = Log::default();
+    let name = unique_name("kept");
+    drop(Worker::start_named(&name, worker(&log, 0)).await.unwrap());
+    let found = genserver::whereis::<Worker>(&name).expect("still registered");
+    assert_eq!(found.work(0).await.unwrap(), 1);
+    found.stop().await.unwrap();
+    assert_eq!(log.events(), ["terminate after 1: normal"]);
+}
+
+#[test]
+fn a_runtime_shutting_down_kills_its_servers_and_frees_their_names() {
+    let name = unique_name("runtime-bound");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime
+        .block_on(Worker::start_named(&name, worker(&Log::default(), 0)))
+        .unwrap();
+    drop(runtime);
+    assert!(genserver::whereis::<Worker>(&name).is_none());
+    assert_eq!(server.exit_reason(), Some(ExitReason::Killed));
+    assert!(server.bump().is_err());
+}
