@@ -37,6 +37,10 @@ pin_project! {
     ///   before replying (its handler panicked, or it was stopped while the
     ///   call was queued).
     ///
+    /// A call with a timeout needs tokio's time driver, which `#[tokio::main]`
+    /// and `#[tokio::test]` enable; on a runtime built without
+    /// `enable_time()`, use [`no_timeout`](Self::no_timeout).
+    ///
     /// # Cancel safety
     ///
     /// Dropping a call before its first poll sends nothing. Dropping it later

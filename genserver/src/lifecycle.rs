@@ -48,11 +48,6 @@ pub async fn start<T: GenServer>(
         exit: ExitSignal::new(),
         task: OnceLock::new(),
     });
-    let guard = ExitGuard {
-        server: Arc::downgrade(&inner),
-        mailbox: receiver,
-        finished: false,
-    };
     let server = ServerRef::from_raw(RawRef { inner });
     if let Some(name) = name {
         // The name is taken before `init` runs, as in OTP, so that two
@@ -62,6 +57,11 @@ pub async fn start<T: GenServer>(
             Taken::OtherType => StartError::NameInUse(name.to_owned()),
         })?;
     }
+    let guard = ExitGuard {
+        server: Arc::downgrade(&server.raw().inner),
+        mailbox: receiver,
+        finished: false,
+    };
     let (started, init_done) = oneshot::channel();
     let task = runtime.spawn(CURRENT.scope(id, run::<T>(arg, guard, started)));
     // Only this function sets it, once.
