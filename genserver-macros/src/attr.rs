@@ -137,28 +137,25 @@ pub(crate) fn is_kind_attr(attr: &Attribute) -> bool {
     Kind::of(attr).is_some()
 }
 
+/// Lint attributes, which a handler passes on with its other attributes.
+const LINTS: [&str; 5] = ["allow", "warn", "deny", "expect", "forbid"];
+
+fn is_one_of(attr: &Attribute, names: &[&str]) -> bool {
+    names.iter().any(|name| attr.path().is_ident(name))
+}
+
 /// `true` for attributes a handler passes on to its client function.
 pub(crate) fn forwards_to_client(attr: &Attribute) -> bool {
-    [
-        "doc",
-        "cfg",
-        "allow",
-        "warn",
-        "deny",
-        "expect",
-        "forbid",
-        "deprecated",
-    ]
-    .iter()
-    .any(|name| attr.path().is_ident(name))
+    is_one_of(attr, &["doc", "cfg", "cfg_attr", "deprecated"]) || is_one_of(attr, &LINTS)
 }
 
 /// `true` for attributes a handler passes on to its message variant.
 pub(crate) fn forwards_to_variant(attr: &Attribute) -> bool {
-    attr.path().is_ident("doc") || attr.path().is_ident("cfg")
+    forwards_to_client(attr)
 }
 
-/// `true` for attributes a handler passes on to its dispatch arm.
+/// `true` for attributes a handler passes on to its dispatch arm: only
+/// `cfg`, since documentation and other attributes mean nothing on an arm.
 pub(crate) fn forwards_to_arm(attr: &Attribute) -> bool {
     attr.path().is_ident("cfg")
 }

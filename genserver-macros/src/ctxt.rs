@@ -31,6 +31,12 @@ impl Ctxt {
         }
     }
 
+    /// How many errors were recorded so far: compare before and after a
+    /// check to learn whether it failed.
+    pub(crate) fn error_count(&self) -> usize {
+        self.errors.borrow().as_ref().map_or(0, Vec::len)
+    }
+
     /// Consumes the collector: every error recorded, combined into one.
     pub(crate) fn check(self) -> Result<(), syn::Error> {
         let errors = self.errors.borrow_mut().take().unwrap_or_default();

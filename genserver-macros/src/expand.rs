@@ -10,7 +10,7 @@ use crate::ast::{Handler, Server, hidden};
 use crate::attr::{self, Args, Kind};
 use crate::ctxt::Ctxt;
 use crate::fallback;
-use crate::valid::{self, InitReturn};
+use crate::valid::{self, InitReturn, Validity};
 
 /// The whole attribute: parse, check, then expand or fall back.
 pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
@@ -32,13 +32,43 @@ pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     let cx = Ctxt::new();
     let args = Args::parse(&cx, args);
-    let server = Server::from_syn(&cx, original, args);
-    if let Some(server) = &server {
-        valid::check(&cx, server);
+    let Some(mut server) = Server::from_syn(&cx, original, args) else {
+        return fallback::emit(original, cx.check().err(), TokenStream::new());
+    };
+    let validity = valid::check(&cx, &server);
+    match cx.check() {
+        Ok(()) => {
+            let mut tokens = fallback::strip(original).into_token_stream();
+            tokens.extend(generate(&server, true));
+            tokens
+        }
+        Err(errors) => {
+            let partial = partial(&mut server, &validity);
+            fallback::emit(original, Some(errors), partial)
+        }
     }
-    match (cx.check(), server) {
-        (Ok(()), Some(server)) => expand(&server),
-        (result, _) => fallback::emit(original, result.err()),
+}
+
+/// What can still be generated from input with mistakes: everything whose
+/// own input passed its checks, so that uses of the server elsewhere in the
+/// crate do not fail with errors of their own.
+fn partial(server: &mut Server<'_>, validity: &Validity) -> TokenStream {
+    if !validity.impl_ok {
+        return TokenStream::new();
+    }
+    let mut handler_ok = validity.handler_ok.iter().copied();
+    server
+        .handlers
+        .retain(|_| handler_ok.next().unwrap_or(false));
+    if !validity.terminate_ok {
+        server.terminates.clear();
+    }
+    if validity.init_ok {
+        generate(server, validity.start_ok)
+    } else {
+        // Without a valid `init`, neither `start` nor the `GenServer` impl
+        // (whose `InitArg` comes from it) can be written.
+        message_enum(server)
     }
 }
 
@@ -80,20 +110,15 @@ fn not_an_impl_target(item: &Item) -> TokenStream {
     }
 }
 
-/// Everything `#[gen_server]` writes for a valid server.
-fn expand(server: &Server<'_>) -> TokenStream {
-    let user_impl = fallback::strip(server.original);
-    let message_enum = message_enum(server);
-    let client = client(server);
-    let gen_server_impl = gen_server_impl(server);
-    let start = start_fns(server);
-    quote! {
-        #user_impl
-        #message_enum
-        #client
-        #gen_server_impl
-        #start
+/// Everything `#[gen_server]` writes beside the user's impl block.
+fn generate(server: &Server<'_>, with_start: bool) -> TokenStream {
+    let mut tokens = message_enum(server);
+    tokens.extend(client(server));
+    tokens.extend(gen_server_impl(server));
+    if with_start {
+        tokens.extend(start_fns(server));
     }
+    tokens
 }
 
 /// The impl's generics with `Send + 'static` added for every type parameter,
@@ -218,6 +243,7 @@ fn message_enum(server: &Server<'_>) -> TokenStream {
         /// Shows which handler a message is for, not its arguments, which
         /// need not implement `Debug`.
         #[automatically_derived]
+        #[allow(deprecated)]
         impl #impl_generics ::core::fmt::Debug for #message #ty_generics #where_clause {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 match *self {
@@ -323,6 +349,7 @@ fn client(server: &Server<'_>) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[allow(deprecated)]
         impl #impl_generics #krate::__private::ClientOf<#self_ty> for #client #ty_generics #where_clause {
             fn from_raw(raw: #krate::__private::RawRef<#self_ty>) -> Self {
                 Self { #raw: raw }
@@ -334,13 +361,14 @@ fn client(server: &Server<'_>) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[allow(deprecated)]
         impl #impl_generics ::core::fmt::Debug for #client #ty_generics #where_clause {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 ::core::fmt::Debug::fmt(&self.#raw, f)
             }
         }
 
-        #[allow(dead_code, unreachable_pub, private_interfaces)]
+        #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]
         impl #impl_generics #client #ty_generics #where_clause {
             #(#functions)*
         }
@@ -410,6 +438,7 @@ fn gen_server_impl(server: &Server<'_>) -> TokenStream {
     let arg = hidden("arg");
     quote! {
         #[automatically_derived]
+        #[allow(deprecated)]
         impl #impl_generics #krate::__private::GenServer for #self_ty #where_clause {
             type Message = #message #ty_generics;
             type InitArg = #init_arg;

@@ -29,9 +29,14 @@ pub(crate) fn strip(original: &ItemImpl) -> ItemImpl {
     item
 }
 
-/// The user's impl block and the errors.
-pub(crate) fn emit(original: &ItemImpl, errors: Option<syn::Error>) -> TokenStream {
+/// The user's impl block, what could still be generated, and the errors.
+pub(crate) fn emit(
+    original: &ItemImpl,
+    errors: Option<syn::Error>,
+    generated: TokenStream,
+) -> TokenStream {
     let mut tokens = strip(original).into_token_stream();
+    tokens.extend(generated);
     if let Some(errors) = errors {
         tokens.extend(errors.to_compile_error());
     }

@@ -7,40 +7,87 @@ use crate::ast::{Arg, Handler, Server, Special};
 use crate::attr::Kind;
 use crate::ctxt::Ctxt;
 
-/// Names the generated code gives to items a handler's client function or a
-/// method of the impl would clash with.
+/// Method names a handler cannot have: `ServerRef` has an inherent method
+/// or a method of a prelude trait by that name, which method resolution
+/// would pick before the handler's client function.
 const RESERVED_CLIENT: &[&str] = &[
     "call",
     "cast",
     "clone",
+    "clone_from",
+    "deref",
+    "eq",
     "exit_reason",
     "exited",
     "id",
+    "into",
     "is_alive",
     "name",
+    "ne",
     "stop",
     "stop_with",
+    "to_owned",
+    "try_into",
 ];
+/// Associated functions `#[gen_server]` generates on the server type.
 const RESERVED_ASSOCIATED: &[&str] = &["start", "start_named"];
 
-pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) {
-    check_impl(cx, server);
-    for handler in &server.handlers {
-        check_handler(cx, handler);
+/// Which parts of the input passed their checks, so that the fallback can
+/// still generate those and spare the user follow-on errors.
+pub(crate) struct Validity {
+    /// The impl block itself can be expanded (no lifetime parameters, not unsafe).
+    pub(crate) impl_ok: bool,
+    /// `#[init]` is absent or valid, so `start` and the `GenServer` impl can
+    /// be generated.
+    pub(crate) init_ok: bool,
+    /// `#[terminate]` is absent or valid.
+    pub(crate) terminate_ok: bool,
+    /// No method of the impl takes the name of a generated `start` function.
+    pub(crate) start_ok: bool,
+    /// One entry per handler, in order.
+    pub(crate) handler_ok: Vec<bool>,
+}
+
+impl Validity {
+    /// Whether a check run by `check` recorded any error.
+    fn passes(cx: &Ctxt, check: impl FnOnce()) -> bool {
+        let before = cx.error_count();
+        check();
+        cx.error_count() == before
     }
-    check_variant_names(cx, server);
-    check_reserved_names(cx, server);
+}
+
+pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) -> Validity {
+    let impl_ok = Validity::passes(cx, || check_impl(cx, server));
+    let mut handler_ok: Vec<bool> = server
+        .handlers
+        .iter()
+        .map(|handler| Validity::passes(cx, || check_handler(cx, handler)))
+        .collect();
+    check_variant_names(cx, server, &mut handler_ok);
+    let start_ok = check_reserved_names(cx, server, &mut handler_ok);
     for extra in server.inits.iter().skip(1) {
         cx.error_spanned_by(extra.attr, "a server has at most one `#[init]`");
     }
     for extra in server.terminates.iter().skip(1) {
         cx.error_spanned_by(extra.attr, "a server has at most one `#[terminate]`");
     }
-    if let Some(init) = server.init() {
-        check_init(cx, server, init);
-    }
-    if let Some(terminate) = server.terminate() {
-        check_terminate(cx, terminate);
+    let init_ok = Validity::passes(cx, || {
+        if let Some(init) = server.init() {
+            check_init(cx, server, init);
+        }
+    });
+    let terminate_ok = Validity::passes(cx, || {
+        if let Some(terminate) = server.terminate() {
+            check_terminate(cx, terminate);
+        }
+    });
+    Validity {
+        impl_ok,
+        init_ok,
+        terminate_ok,
+        start_ok,
+        handler_ok,
     }
 }
 
@@ -181,12 +228,13 @@ fn check_owned(cx: &Ctxt, ty: &Type, what: &str) {
     }
 }
 
-fn check_variant_names(cx: &Ctxt, server: &Server<'_>) {
+fn check_variant_names(cx: &Ctxt, server: &Server<'_>, handler_ok: &mut [bool]) {
     for (index, handler) in server.handlers.iter().enumerate() {
         let clash = server.handlers[..index]
             .iter()
             .find(|earlier| earlier.variant == handler.variant);
         if let Some(earlier) = clash {
+            handler_ok[index] = false;
             cx.error_spanned_by(
                 &handler.original.sig.ident,
                 format!(
@@ -198,10 +246,12 @@ fn check_variant_names(cx: &Ctxt, server: &Server<'_>) {
     }
 }
 
-fn check_reserved_names(cx: &Ctxt, server: &Server<'_>) {
-    for handler in &server.handlers {
+/// Returns whether `start` and `start_named` can be generated.
+fn check_reserved_names(cx: &Ctxt, server: &Server<'_>, handler_ok: &mut [bool]) -> bool {
+    for (index, handler) in server.handlers.iter().enumerate() {
         let ident = &handler.original.sig.ident;
         if RESERVED_CLIENT.iter().any(|name| ident == name) {
+            handler_ok[index] = false;
             cx.error_spanned_by(
                 ident,
                 format!(
@@ -211,9 +261,11 @@ fn check_reserved_names(cx: &Ctxt, server: &Server<'_>) {
             );
         }
     }
+    let mut start_ok = true;
     for method in &server.methods {
         let ident = &method.sig.ident;
         if RESERVED_ASSOCIATED.iter().any(|name| ident == name) {
+            start_ok = false;
             cx.error_spanned_by(
                 ident,
                 format!(
@@ -224,6 +276,7 @@ fn check_reserved_names(cx: &Ctxt, server: &Server<'_>) {
             );
         }
     }
+    start_ok
 }
 
 fn check_init(cx: &Ctxt, server: &Server<'_>, init: &Special<'_>) {
