@@ -1,8 +1,9 @@
 //! The arguments of `#[gen_server(...)]` and the handler attributes.
 
 use proc_macro2::TokenStream;
+use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
-use syn::{Attribute, Ident, Meta, Path, Token};
+use syn::{Attribute, Expr, Ident, Meta, Path, Token};
 
 use crate::ctxt::Ctxt;
 
@@ -24,14 +25,17 @@ impl Args {
         let mut args = Self::default();
         let parser = syn::meta::parser(|meta| {
             if meta.path.is_ident("message") {
-                let value: Ident = meta.value()?.parse()?;
-                set_once(cx, &mut args.message, &meta.path, value);
+                if let Some(value) = ident_value(cx, &meta, "message = CounterRequest")? {
+                    set_once(cx, &mut args.message, &meta.path, value);
+                }
             } else if meta.path.is_ident("client") {
-                let value: Ident = meta.value()?.parse()?;
-                set_once(cx, &mut args.client, &meta.path, value);
+                if let Some(value) = ident_value(cx, &meta, "client = CounterApi")? {
+                    set_once(cx, &mut args.client, &meta.path, value);
+                }
             } else if meta.path.is_ident("crate") {
-                let value: Path = meta.value()?.call(Path::parse_mod_style)?;
-                set_once(cx, &mut args.krate, &meta.path, value);
+                if let Some(value) = path_value(cx, &meta)? {
+                    set_once(cx, &mut args.krate, &meta.path, value);
+                }
             } else {
                 cx.error_spanned_by(
                     &meta.path,
@@ -51,6 +55,37 @@ impl Args {
         }
         args
     }
+}
+
+/// The value of `name = Ident`; a value of another form is reported, and
+/// parsing goes on with the next argument.
+fn ident_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, example: &str) -> syn::Result<Option<Ident>> {
+    let value: Expr = meta.value()?.parse()?;
+    if let Expr::Path(path) = &value {
+        if let (None, Some(ident)) = (&path.qself, path.path.get_ident()) {
+            return Ok(Some(ident.clone()));
+        }
+    }
+    cx.error_spanned_by(
+        &value,
+        format!("expected a name without quotes, such as `{example}`"),
+    );
+    Ok(None)
+}
+
+/// The value of `crate = path`.
+fn path_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Path>> {
+    let value: Expr = meta.value()?.parse()?;
+    if let Expr::Path(path) = &value {
+        if path.qself.is_none() {
+            return Ok(Some(path.path.clone()));
+        }
+    }
+    cx.error_spanned_by(
+        &value,
+        "expected a path to the genserver crate without quotes, such as `crate = ::my_facade::genserver`",
+    );
+    Ok(None)
 }
 
 /// Stores an argument's value, or reports that it was given twice.

@@ -59,3 +59,32 @@ impl Drop for Ctxt {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Ctxt;
+    use proc_macro2::Span;
+
+    #[test]
+    fn every_error_is_reported_in_the_order_recorded() {
+        let cx = Ctxt::new();
+        assert_eq!(cx.error_count(), 0);
+        cx.syn_error(syn::Error::new(Span::call_site(), "first"));
+        cx.syn_error(syn::Error::new(Span::call_site(), "second"));
+        assert_eq!(cx.error_count(), 2);
+        let errors = cx.check().unwrap_err();
+        let messages: Vec<String> = errors.into_iter().map(|e| e.to_string()).collect();
+        assert_eq!(messages, ["first", "second"]);
+    }
+
+    #[test]
+    fn no_error_checks_ok() {
+        assert!(Ctxt::new().check().is_ok());
+    }
+
+    #[test]
+    #[should_panic(expected = "dropped without being checked")]
+    fn an_unchecked_collector_is_a_bug() {
+        drop(Ctxt::new());
+    }
+}

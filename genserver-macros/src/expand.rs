@@ -10,7 +10,7 @@ use crate::ast::{Handler, Server, hidden};
 use crate::attr::{self, Args, Kind};
 use crate::ctxt::Ctxt;
 use crate::fallback;
-use crate::valid::{self, InitReturn, Validity};
+use crate::valid::{self, InitReturn, Part, Validity};
 
 /// The whole attribute: parse, check, then expand or fall back.
 pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
@@ -53,23 +53,42 @@ pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
 /// own input passed its checks, so that uses of the server elsewhere in the
 /// crate do not fail with errors of their own.
 fn partial(server: &mut Server<'_>, validity: &Validity) -> TokenStream {
-    if !validity.impl_ok {
+    if !validity.ok(Part::Impl) {
         return TokenStream::new();
     }
     let mut handler_ok = validity.handler_ok.iter().copied();
     server
         .handlers
         .retain(|_| handler_ok.next().unwrap_or(false));
-    if !validity.terminate_ok {
+    if !validity.ok(Part::Terminate) {
         server.terminates.clear();
     }
-    if validity.init_ok {
-        generate(server, validity.start_ok)
+    if validity.ok(Part::Init) {
+        generate(server, validity.ok(Part::Start))
     } else {
         // Without a valid `init`, neither `start` nor the `GenServer` impl
         // (whose `InitArg` comes from it) can be written.
         message_enum(server)
     }
+}
+
+/// `#[call]` and its siblings used where no `#[gen_server]` consumes them:
+/// the item stays as written, with an error that says what is missing.
+pub(crate) fn outside_gen_server(kind: &str, input: TokenStream) -> TokenStream {
+    let target = match syn::parse2::<syn::ImplItemFn>(input.clone()) {
+        Ok(method) => method.sig.ident.into_token_stream(),
+        Err(_) => input.clone(),
+    };
+    let error = syn::Error::new_spanned(
+        target,
+        format!(
+            "`#[{kind}]` only works on a method of an impl block marked `#[gen_server]`; \
+             add `#[gen_server]` to the impl block"
+        ),
+    );
+    let mut tokens = input;
+    tokens.extend(error.to_compile_error());
+    tokens
 }
 
 fn not_an_impl(item: &Item) -> String {
@@ -122,7 +141,9 @@ fn generate(server: &Server<'_>, with_start: bool) -> TokenStream {
 }
 
 /// The impl's generics with `Send + 'static` added for every type parameter,
-/// which every server needs to move between threads.
+/// which every server needs to move between threads, and for every type a
+/// message carries. The latter predicates carry the user's own spans, so a
+/// type that cannot cross threads is reported on the token that names it.
 fn bounded_generics(server: &Server<'_>) -> Generics {
     let mut generics = server.original.generics.clone();
     let params: Vec<Ident> = generics
@@ -134,6 +155,31 @@ fn bounded_generics(server: &Server<'_>) -> Generics {
         where_clause
             .predicates
             .push(syn::parse_quote!(#param: ::core::marker::Send + 'static));
+    }
+    let self_ty = &server.original.self_ty;
+    // A predicate cannot be `cfg`'d out on stable Rust: handlers that may be
+    // compiled out get none (their types are still checked, less precisely).
+    let unconditional = server.handlers.iter().filter(|handler| {
+        !handler
+            .original
+            .attrs
+            .iter()
+            .any(|attr| attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr"))
+    });
+    let init_args = server.init().into_iter().flat_map(|init| &init.args);
+    let args = unconditional
+        .clone()
+        .flat_map(|handler| &handler.args)
+        .chain(init_args);
+    let replies = unconditional.filter_map(|handler| match &handler.original.sig.output {
+        ReturnType::Type(_, ty) if handler.kind == Kind::Call => Some(&**ty),
+        _ => None,
+    });
+    for ty in args.map(|arg| &*arg.original.ty).chain(replies) {
+        let replaced = replace_self(ty, self_ty);
+        where_clause
+            .predicates
+            .push(syn::parse_quote_spanned!(ty.span()=> #replaced: ::core::marker::Send + 'static));
     }
     generics
 }
@@ -326,9 +372,14 @@ fn client(server: &Server<'_>) -> TokenStream {
                     let text = format!(" Casts to the `{method}` handler, without waiting.");
                     quote!(#[doc = #text])
                 });
+                let errors = quote_spanned! {span=>
+                    #[doc = "\n # Errors\n\n `CastError::NoProc`, which gives the message back, when the \
+                             server is not running."]
+                };
                 quote_spanned! {span=>
                     #doc
                     #(#attrs)*
+                    #errors
                     #vis fn #method(&self, #(#params),*) -> ::core::result::Result<(), #krate::__private::CastError<#message #ty_generics>> {
                         #krate::__private::RawRef::cast(&self.#raw, #message::#variant { #(#idents,)* })
                     }
@@ -539,16 +590,24 @@ fn start_fns(server: &Server<'_>) -> TokenStream {
          `GenServer.start/3` with `name:`. Fails with `StartError::AlreadyStarted` \
          when the name is taken."
     );
+    let errors = " # Errors\n\n `StartError::Init` when `init` returns an error, `StartError::Exit` \
+                  when it panics, and `StartError::NoRuntime` outside a tokio runtime.";
+    let named_errors = " # Errors\n\n As `start`, and `StartError::AlreadyStarted` (with the running \
+                        server) or `StartError::NameInUse` when the name is taken.";
     let span = self_ty.span();
     quote_spanned! {span=>
         #[allow(dead_code, unreachable_pub)]
         impl #impl_generics #self_ty #where_clause {
             #[doc = #start_doc]
+            #[doc = ""]
+            #[doc = #errors]
             pub async fn start(#params) -> #result {
                 #krate::__private::start::<Self>(::core::option::Option::None, #arg).await
             }
 
             #[doc = #named_doc]
+            #[doc = ""]
+            #[doc = #named_errors]
             pub async fn start_named(#name: &str, #params) -> #result {
                 #krate::__private::start::<Self>(::core::option::Option::Some(#name), #arg).await
             }

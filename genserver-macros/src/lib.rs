@@ -25,3 +25,27 @@ use proc_macro::TokenStream;
 pub fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::gen_server(args.into(), input.into()).into()
 }
+
+/// Marks a call handler inside a `#[gen_server]` impl block; on its own, an error.
+#[proc_macro_attribute]
+pub fn call(_args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::outside_gen_server("call", input.into()).into()
+}
+
+/// Marks a cast handler inside a `#[gen_server]` impl block; on its own, an error.
+#[proc_macro_attribute]
+pub fn cast(_args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::outside_gen_server("cast", input.into()).into()
+}
+
+/// Marks the init callback inside a `#[gen_server]` impl block; on its own, an error.
+#[proc_macro_attribute]
+pub fn init(_args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::outside_gen_server("init", input.into()).into()
+}
+
+/// Marks the terminate callback inside a `#[gen_server]` impl block; on its own, an error.
+#[proc_macro_attribute]
+pub fn terminate(_args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::outside_gen_server("terminate", input.into()).into()
+}

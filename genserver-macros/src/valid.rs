@@ -32,71 +32,76 @@ const RESERVED_CLIENT: &[&str] = &[
 /// Associated functions `#[gen_server]` generates on the server type.
 const RESERVED_ASSOCIATED: &[&str] = &["start", "start_named"];
 
+/// A part of the expansion that depends on one part of the input.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// The impl block itself (no lifetime parameters).
+    Impl,
+    /// `#[init]`, from which `start` and `GenServer::InitArg` are written.
+    Init,
+    /// `#[terminate]`.
+    Terminate,
+    /// `start` and `start_named`, which no method of the impl may be named.
+    Start,
+}
+
 /// Which parts of the input passed their checks, so that the fallback can
 /// still generate those and spare the user follow-on errors.
 pub(crate) struct Validity {
-    /// The impl block itself can be expanded (no lifetime parameters, not unsafe).
-    pub(crate) impl_ok: bool,
-    /// `#[init]` is absent or valid, so `start` and the `GenServer` impl can
-    /// be generated.
-    pub(crate) init_ok: bool,
-    /// `#[terminate]` is absent or valid.
-    pub(crate) terminate_ok: bool,
-    /// No method of the impl takes the name of a generated `start` function.
-    pub(crate) start_ok: bool,
-    /// One entry per handler, in order.
+    broken: Vec<Part>,
+    /// One entry per handler, in order: whether it passed.
     pub(crate) handler_ok: Vec<bool>,
 }
 
 impl Validity {
-    /// Whether a check run by `check` recorded any error.
-    fn passes(cx: &Ctxt, check: impl FnOnce()) -> bool {
-        let before = cx.error_count();
-        check();
-        cx.error_count() == before
+    pub(crate) fn ok(&self, part: Part) -> bool {
+        !self.broken.contains(&part)
     }
 }
 
+/// Whether `check` recorded no error.
+fn passes(cx: &Ctxt, check: impl FnOnce()) -> bool {
+    let before = cx.error_count();
+    check();
+    cx.error_count() == before
+}
+
 pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) -> Validity {
-    let impl_ok = Validity::passes(cx, || check_impl(cx, server));
+    let mut broken = Vec::new();
+    if !passes(cx, || check_impl(cx, server)) {
+        broken.push(Part::Impl);
+    }
     let mut handler_ok: Vec<bool> = server
         .handlers
         .iter()
-        .map(|handler| Validity::passes(cx, || check_handler(cx, handler)))
+        .map(|handler| passes(cx, || check_handler(cx, handler)))
         .collect();
     check_variant_names(cx, server, &mut handler_ok);
-    let start_ok = check_reserved_names(cx, server, &mut handler_ok);
+    if !check_reserved_names(cx, server, &mut handler_ok) {
+        broken.push(Part::Start);
+    }
     for extra in server.inits.iter().skip(1) {
         cx.error_spanned_by(extra.attr, "a server has at most one `#[init]`");
     }
     for extra in server.terminates.iter().skip(1) {
         cx.error_spanned_by(extra.attr, "a server has at most one `#[terminate]`");
     }
-    let init_ok = Validity::passes(cx, || {
-        if let Some(init) = server.init() {
-            check_init(cx, server, init);
+    if let Some(init) = server.init() {
+        if !passes(cx, || check_init(cx, server, init)) {
+            broken.push(Part::Init);
         }
-    });
-    let terminate_ok = Validity::passes(cx, || {
-        if let Some(terminate) = server.terminate() {
-            check_terminate(cx, terminate);
-        }
-    });
-    Validity {
-        impl_ok,
-        init_ok,
-        terminate_ok,
-        start_ok,
-        handler_ok,
     }
+    if let Some(terminate) = server.terminate() {
+        if !passes(cx, || check_terminate(cx, terminate)) {
+            broken.push(Part::Terminate);
+        }
+    }
+    Validity { broken, handler_ok }
 }
 
 fn check_impl(cx: &Ctxt, server: &Server<'_>) {
-    let original = server.original;
-    if let Some(unsafety) = &original.unsafety {
-        cx.error_spanned_by(unsafety, "`#[gen_server]` impl blocks cannot be `unsafe`");
-    }
-    for param in &original.generics.params {
+    // `unsafe impl` needs no check here: rustc rejects it on an inherent impl.
+    for param in &server.original.generics.params {
         if let GenericParam::Lifetime(lifetime) = param {
             cx.error_spanned_by(
                 lifetime,
@@ -143,7 +148,20 @@ fn check_qualifiers(cx: &Ctxt, method: &ImplItemFn, what: &str) {
     if let Some(variadic) = &sig.variadic {
         cx.error_spanned_by(variadic, format!("`#[{what}]` methods cannot be variadic"));
     }
-    if !sig.generics.params.is_empty() {
+    let only_lifetimes = sig
+        .generics
+        .params
+        .iter()
+        .all(|param| matches!(param, GenericParam::Lifetime(_)));
+    if !sig.generics.params.is_empty() && only_lifetimes {
+        cx.error_spanned_by(
+            &sig.generics,
+            format!(
+                "`#[{what}]` methods cannot have lifetime parameters: what a message carries \
+                 must be owned, since it moves to the server's task"
+            ),
+        );
+    } else if !sig.generics.params.is_empty() {
         cx.error_spanned_by(
             &sig.generics,
             format!(
@@ -196,7 +214,7 @@ fn check_args(cx: &Ctxt, args: &[Arg<'_>], what: &str) {
                 ),
             );
         }
-        check_owned(cx, &arg.original.ty, "message arguments");
+        check_owned(cx, &arg.original.ty, &format!("`#[{what}]` arguments"));
     }
 }
 

@@ -173,10 +173,27 @@ pub use server_ref::{ServerId, ServerRef};
 /// ```
 pub use genserver_macros::gen_server;
 
+/// Marks a call handler in a [`#[gen_server]`](gen_server) impl block: the
+/// caller waits for the reply. Used anywhere else, it is a compile error.
+pub use genserver_macros::call;
+
+/// Marks a cast handler in a [`#[gen_server]`](gen_server) impl block: fire
+/// and forget. Used anywhere else, it is a compile error.
+pub use genserver_macros::cast;
+
+/// Marks the init callback of a [`#[gen_server]`](gen_server) impl block.
+/// Used anywhere else, it is a compile error.
+pub use genserver_macros::init;
+
+/// Marks the terminate callback of a [`#[gen_server]`](gen_server) impl
+/// block. Used anywhere else, it is a compile error.
+pub use genserver_macros::terminate;
+
 /// What a module using servers needs: `use genserver::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        CallError, CastError, ExitReason, GenServer, ServerRef, StartError, StopError, gen_server,
+        CallError, CastError, ExitReason, GenServer, ServerRef, StartError, StopError, call, cast,
+        gen_server, init, terminate,
     };
 }
 

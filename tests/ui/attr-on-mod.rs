@@ -1,0 +1,6 @@
+use genserver::prelude::*;
+
+#[gen_server]
+mod counter {}
+
+fn main() {}

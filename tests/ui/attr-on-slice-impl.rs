@@ -1,0 +1,11 @@
+use genserver::prelude::*;
+
+#[gen_server]
+impl [u8] {
+    #[call]
+    fn len2(&self) -> usize {
+        self.len()
+    }
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use genserver::prelude::*;
+
+struct Counter;
+
+#[gen_server]
+impl Counter {
+    #[cast]
+    fn consume(self) {}
+}
+
+fn main() {}

@@ -1,0 +1,15 @@
+use genserver::prelude::*;
+
+struct Counter {
+    n: u64,
+}
+
+#[gen_server]
+impl Counter {
+    #[init]
+    fn init(n: u64) -> Result<u64, String> {
+        Ok(n)
+    }
+}
+
+fn main() {}
