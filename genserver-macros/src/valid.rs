@@ -1,6 +1,8 @@
 //! Checks the IR against what `#[gen_server]` can expand, recording every
 //! problem; after this pass, the expansion may rely on what it checked.
 
+use proc_macro2::{TokenStream, TokenTree};
+use quote::{ToTokens, quote};
 use syn::{GenericParam, ImplItemFn, PathArguments, ReceiverKind, ReturnType, Safety, Type};
 
 use crate::ast::{Arg, Handler, Server, Special};
@@ -242,8 +244,42 @@ fn check_owned(cx: &Ctxt, ty: &Type, what: &str) {
         ),
         Type::Infer(_) => cx.error_spanned_by(ty, format!("{what} need a written type, not `_`")),
         Type::Paren(inner) => check_owned(cx, &inner.elem, what),
-        _ => {}
+        _ => {
+            if let Some(lifetime) = borrowed_lifetime(ty.to_token_stream()) {
+                cx.error_spanned_by(
+                    lifetime,
+                    format!(
+                        "{what} must be `'static`: they move to the server's task, so they \
+                         cannot borrow; use an owned type, or `'static` data"
+                    ),
+                );
+            }
+        }
     }
+}
+
+/// The first lifetime in `tokens` other than `'static`, as its tokens.
+fn borrowed_lifetime(tokens: TokenStream) -> Option<TokenStream> {
+    let mut tokens = tokens.into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        match token {
+            TokenTree::Punct(quote) if quote.as_char() == '\'' => {
+                if let Some(TokenTree::Ident(name)) = tokens.peek() {
+                    if name != "static" {
+                        let name = name.clone();
+                        return Some(quote!(#quote #name));
+                    }
+                }
+            }
+            TokenTree::Group(group) => {
+                if let Some(found) = borrowed_lifetime(group.stream()) {
+                    return Some(found);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn check_variant_names(cx: &Ctxt, server: &Server<'_>, handler_ok: &mut [bool]) {
