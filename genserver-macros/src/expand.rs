@@ -175,8 +175,14 @@ fn bounded_generics(server: &Server<'_>) -> Generics {
         ReturnType::Type(_, ty) if handler.kind == Kind::Call => Some(&**ty),
         _ => None,
     });
+    let mut seen = Vec::new();
     for ty in args.map(|arg| &*arg.original.ty).chain(replies) {
         let replaced = replace_self(ty, self_ty);
+        let key = replaced.to_string();
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
         where_clause
             .predicates
             .push(syn::parse_quote_spanned!(ty.span()=> #replaced: ::core::marker::Send + 'static));
@@ -373,8 +379,10 @@ fn client(server: &Server<'_>) -> TokenStream {
                     quote!(#[doc = #text])
                 });
                 let errors = quote_spanned! {span=>
-                    #[doc = "\n # Errors\n\n `CastError::NoProc`, which gives the message back, when the \
-                             server is not running."]
+                    #[doc = ""]
+                    #[doc = " # Errors"]
+                    #[doc = ""]
+                    #[doc = " `CastError::NoProc`, which gives the message back, when the server is not running."]
                 };
                 quote_spanned! {span=>
                     #doc
@@ -436,7 +444,6 @@ fn gen_server_impl(server: &Server<'_>) -> TokenStream {
     let self_ty = &server.original.self_ty;
     let bounded = bounded_generics(server);
     let (impl_generics, ty_generics, where_clause) = bounded.split_for_impl();
-    let future = |output: TokenStream| quote!(impl ::core::future::Future<Output = #output> + ::core::marker::Send);
     let scrutinee = hidden("message");
     let arms = server.handlers.iter().map(|handler| {
         let method = &handler.original.sig.ident;
@@ -470,19 +477,14 @@ fn gen_server_impl(server: &Server<'_>) -> TokenStream {
         quote!(#message::__GenServerPhantom(_, #never) => match #never {},)
     });
     let (init_arg, init_error, init_body) = init_parts(server);
-    let init_future = future(quote!(::core::result::Result<Self, Self::InitError>));
-    let unit_future = future(quote!(()));
     let terminate = server.terminate().map(|terminate| {
         let method = &terminate.original.sig.ident;
         let reason = hidden("reason");
         let awaited = terminate.original.sig.asyncness.map(|_| quote!(.await));
         let pass_reason = (!terminate.args.is_empty()).then(|| quote!(, #reason));
         quote! {
-            fn terminate(&mut self, #reason: &#krate::__private::ExitReason) -> #unit_future {
-                async move {
-                    let _ = #reason;
-                    Self::#method(self #pass_reason) #awaited;
-                }
+            async fn terminate(&mut self, #reason: &#krate::__private::ExitReason) {
+                Self::#method(self #pass_reason) #awaited;
             }
         }
     });
@@ -496,16 +498,14 @@ fn gen_server_impl(server: &Server<'_>) -> TokenStream {
             type InitError = #init_error;
             type Client = #client #ty_generics;
 
-            fn init(#arg: Self::InitArg) -> #init_future {
-                async move { #init_body }
+            async fn init(#arg: Self::InitArg) -> ::core::result::Result<Self, Self::InitError> {
+                #init_body
             }
 
-            fn handle_message(&mut self, #scrutinee: Self::Message) -> #unit_future {
-                async move {
-                    match #scrutinee {
-                        #(#arms)*
-                        #phantom_arm
-                    }
+            async fn handle_message(&mut self, #scrutinee: Self::Message) {
+                match #scrutinee {
+                    #(#arms)*
+                    #phantom_arm
                 }
             }
 
@@ -590,9 +590,9 @@ fn start_fns(server: &Server<'_>) -> TokenStream {
          `GenServer.start/3` with `name:`. Fails with `StartError::AlreadyStarted` \
          when the name is taken."
     );
-    let errors = " # Errors\n\n `StartError::Init` when `init` returns an error, `StartError::Exit` \
+    let errors = " `StartError::Init` when `init` returns an error, `StartError::Exit` \
                   when it panics, and `StartError::NoRuntime` outside a tokio runtime.";
-    let named_errors = " # Errors\n\n As `start`, and `StartError::AlreadyStarted` (with the running \
+    let named_errors = " As `start`, and `StartError::AlreadyStarted` (with the running \
                         server) or `StartError::NameInUse` when the name is taken.";
     let span = self_ty.span();
     quote_spanned! {span=>
@@ -600,12 +600,16 @@ fn start_fns(server: &Server<'_>) -> TokenStream {
         impl #impl_generics #self_ty #where_clause {
             #[doc = #start_doc]
             #[doc = ""]
+            #[doc = " # Errors"]
+            #[doc = ""]
             #[doc = #errors]
             pub async fn start(#params) -> #result {
                 #krate::__private::start::<Self>(::core::option::Option::None, #arg).await
             }
 
             #[doc = #named_doc]
+            #[doc = ""]
+            #[doc = " # Errors"]
             #[doc = ""]
             #[doc = #named_errors]
             pub async fn start_named(#name: &str, #params) -> #result {
