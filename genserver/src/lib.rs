@@ -1,12 +1,77 @@
 //! Erlang/Elixir's `GenServer` for Rust, on tokio.
 //!
-//! Write a plain struct and an impl block; `#[gen_server]` turns it into a
-//! server: state owned by one task, changed one message at a time, reached
-//! through a typed client with one function per handler.
+//! Write a plain struct and an impl block; [`#[gen_server]`](gen_server)
+//! turns it into a server: state owned by one task, changed one message at a
+//! time, reached through a typed client with one function per handler. The
+//! runtime gives OTP's guarantees: `start` returns once `init` has run, calls
+//! time out instead of hanging, a crash reaches its callers as an error and
+//! stops that server only, and servers can be found by name.
+//!
+//! # Tutorial: the key-value server of "What is GenServer?"
+//!
+//! Elixir's article builds a key-value store in four steps. Here they are in
+//! Rust.
+//!
+//! ## 1. The state and `init`
+//!
+//! In Elixir, `init/1` receives the start argument and returns the initial
+//! state. In Rust the state is your own struct. Without an `#[init]` handler,
+//! `start` takes the state itself, as `use GenServer`'s default `init/1`
+//! would; with one, `start` takes its arguments and runs it inside the new
+//! server, returning once it has finished:
 //!
 //! ```
 //! use genserver::prelude::*;
 //! use std::collections::HashMap;
+//!
+//! pub struct Store {
+//!     map: HashMap<String, String>,
+//! }
+//!
+//! #[gen_server]
+//! impl Store {
+//!     /// `init/1`: builds the state inside the new server.
+//!     #[init]
+//!     fn init(entries: Vec<(String, String)>) -> Result<Self, String> {
+//!         if entries.iter().any(|(key, _)| key.is_empty()) {
+//!             return Err("empty keys are not allowed".into());
+//!         }
+//!         Ok(Store { map: entries.into_iter().collect() })
+//!     }
+//!
+//!     #[call]
+//!     fn len(&self) -> usize {
+//!         self.map.len()
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = Store::start(vec![("a".into(), "1".into())]).await?;
+//! assert_eq!(store.len().await?, 1);
+//!
+//! // `{:stop, reason}` from init: start returns the error, and no server is left.
+//! let error = Store::start(vec![(String::new(), "x".into())]).await.unwrap_err();
+//! assert_eq!(error.to_string(), "init failed: empty keys are not allowed");
+//! # Ok(()) }
+//! ```
+//!
+//! ## 2. `handle_cast`: fire and forget
+//!
+//! A `#[cast]` handler takes `&mut self` and its arguments and returns
+//! nothing. Its client function sends the message and returns at once; the
+//! `Result` only says whether the server was running.
+//!
+//! ## 3. `handle_call`: ask and wait
+//!
+//! A `#[call]` handler returns the reply. Its client function returns a
+//! [`Call`], a future that resolves to `Result<Reply, CallError>`, with a
+//! 5-second timeout you can change per call:
+//!
+//! ```
+//! use genserver::prelude::*;
+//! use std::collections::HashMap;
+//! use std::time::Duration;
 //!
 //! #[derive(Default)]
 //! pub struct KeyValue {
@@ -15,25 +80,86 @@
 //!
 //! #[gen_server]
 //! impl KeyValue {
-//!     /// A call: the caller waits for the reply.
-//!     #[call]
-//!     pub fn get(&mut self, key: String) -> Option<String> {
-//!         self.map.get(&key).cloned()
-//!     }
-//!
-//!     /// A cast: fire and forget.
+//!     /// `handle_cast({:put, key, value}, map)`.
 //!     #[cast]
 //!     pub fn put(&mut self, key: String, value: String) {
 //!         self.map.insert(key, value);
+//!     }
+//!
+//!     /// `handle_call({:get, key}, _from, map)`.
+//!     #[call]
+//!     pub fn get(&mut self, key: String) -> Option<String> {
+//!         self.map.get(&key).cloned()
 //!     }
 //! }
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let server = KeyValue::start(KeyValue::default()).await?;
-//! server.put("hello".into(), "world".into())?;
-//! assert_eq!(server.get("hello".into()).await?, Some("world".into()));
-//! server.stop().await?;
+//! server.put("hello".into(), "world".into())?; // GenServer.cast/2
+//! // A call sent after a cast by the same client sees the cast's effect.
+//! assert_eq!(server.get("hello".into()).await?, Some("world".into())); // GenServer.call/3
+//! let quick = server.get("hello".into()).timeout(Duration::from_millis(50)).await?;
+//! assert_eq!(quick, Some("world".into()));
+//! # Ok(()) }
+//! ```
+//!
+//! ## 4. Names
+//!
+//! `start_named` registers the server under a name before `init` runs;
+//! [`whereis`] finds it again, typed, and the name is free once the server
+//! has stopped:
+//!
+//! ```
+//! # use genserver::prelude::*;
+//! # #[derive(Default)] struct KeyValue { map: std::collections::HashMap<String, String> }
+//! # #[gen_server] impl KeyValue {
+//! #     #[cast] fn put(&mut self, key: String, value: String) { self.map.insert(key, value); }
+//! #     #[call] fn get(&mut self, key: String) -> Option<String> { self.map.get(&key).cloned() }
+//! # }
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let named = KeyValue::start_named("cache", KeyValue::default()).await?;
+//! let found = genserver::whereis::<KeyValue>("cache").expect("registered");
+//! found.put("k".into(), "v".into())?;
+//! assert_eq!(named.get("k".into()).await?, Some("v".into()));
+//!
+//! // A second server under the same name is refused, with the first one.
+//! let again = KeyValue::start_named("cache", KeyValue::default()).await;
+//! assert!(matches!(again, Err(StartError::AlreadyStarted(first)) if first == named));
+//!
+//! named.stop().await?; // GenServer.stop/1: terminate has run when it returns
+//! assert!(genserver::whereis::<KeyValue>("cache").is_none());
+//! assert_eq!(named.get("k".into()).await, Err(CallError::NoProc));
+//! # Ok(()) }
+//! ```
+//!
+//! ## 5. Crashes
+//!
+//! A panic in a handler stops that server only. Its `#[terminate]` runs with
+//! the reason, its name is freed, and the caller, and every caller queued
+//! behind it, gets the panic message:
+//!
+//! ```
+//! use genserver::prelude::*;
+//!
+//! struct Fragile;
+//!
+//! #[gen_server]
+//! impl Fragile {
+//!     #[call]
+//!     fn divide(&self, a: u32, b: u32) -> u32 {
+//!         a.checked_div(b).expect("division by zero")
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = Fragile::start(Fragile).await?;
+//! assert_eq!(server.divide(6, 3).await?, 2);
+//! let error = server.divide(1, 0).await.unwrap_err();
+//! assert_eq!(error.to_string(), "server exited before replying: panicked: division by zero");
+//! assert_eq!(server.exited().await, ExitReason::Panic("division by zero".into()));
 //! # Ok(()) }
 //! ```
 //!
@@ -43,12 +169,13 @@
 //! |---|---|
 //! | `T::start(arg)` | `GenServer.start(Module, arg)` |
 //! | `T::start_named(name, arg)` | `GenServer.start(Module, arg, name: name)` |
-//! | [`whereis::<T>(name)`](whereis) | `GenServer.whereis(name)` |
+//! | [`whereis::<T>(name)`](whereis), [`ServerRef::by_name`] | `GenServer.whereis(name)` |
 //! | `server.handler(args).await` (a `#[call]`) | `GenServer.call(pid, msg)`, 5 s timeout |
-//! | `server.handler(args).timeout(d).await` | `GenServer.call(pid, msg, timeout)` |
+//! | `server.handler(args).timeout(d).await`, [`.no_timeout()`](Call::no_timeout) | `GenServer.call(pid, msg, timeout)`, `:infinity` |
 //! | `server.handler(args)` (a `#[cast]`) | `GenServer.cast(pid, msg)` |
 //! | [`server.stop()`](ServerRef::stop) | `GenServer.stop(pid)` |
 //! | [`server.stop_with(reason, timeout)`](ServerRef::stop_with) | `GenServer.stop(pid, reason, timeout)` |
+//! | [`server.exited().await`](ServerRef::exited) | a monitor's `:DOWN` message |
 //! | `#[init]`, `#[terminate]` | `init/1`, `terminate/2` |
 //! | [`ExitReason`] | exit reasons: `:normal`, `:shutdown`, `:killed`, crashes |
 //!
@@ -56,17 +183,27 @@
 //!
 //! - A server handles one message at a time, in mailbox order; what one
 //!   client sends arrives in the order sent.
-//! - A call ends with exactly one of its reply, [`CallError::Timeout`],
-//!   [`CallError::NoProc`] (at once), [`CallError::CallingSelf`] (at once), or
-//!   the server's exit reason ([`CallError::Exit`]). It never hangs past its
-//!   timeout.
+//! - A call ends with exactly one of: its reply, [`CallError::Timeout`],
+//!   [`CallError::NoProc`] (at once), [`CallError::CallingSelf`] (at once),
+//!   or the server's exit reason ([`CallError::Exit`]). It never hangs past
+//!   its timeout, and a late reply is dropped.
 //! - A cast never blocks and never panics.
 //! - A panic in a handler stops that server only: its `terminate` runs, its
 //!   name is freed, and its callers get the panic message.
 //! - `start` returns once `init` has finished; a failed start leaves no task
 //!   and no name behind.
+//! - When the last handle to an unnamed server is dropped, it handles what is
+//!   already in its mailbox, then stops normally: nothing leaks (see
+//!   [`ServerRef`]).
+//!
+//! # More
+//!
+//! The repository's `examples/` directory has runnable examples, each with
+//! its full expansion beside it (`examples/NAME-expanded.rs`), so you can read
+//! exactly what `#[gen_server]` writes.
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#![doc(test(attr(deny(warnings))))]
 
 mod call;
 mod error;
@@ -169,6 +306,127 @@ pub use server_ref::{ServerId, ServerRef};
 ///
 /// let error = Stack::start(String::new()).await.unwrap_err();
 /// assert_eq!(error.to_string(), "init failed: the first item is empty");
+/// # Ok(()) }
+/// ```
+///
+/// # Equivalent code without `#[gen_server]`
+///
+/// For this server:
+///
+/// ```
+/// # use genserver::prelude::*;
+/// pub struct Counter {
+///     n: u64,
+/// }
+///
+/// #[gen_server]
+/// impl Counter {
+///     #[cast]
+///     pub fn add(&mut self, by: u64) {
+///         self.n += by;
+///     }
+///
+///     #[call]
+///     pub fn get(&self) -> u64 {
+///         self.n
+///     }
+/// }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let counter = Counter::start(Counter { n: 1 }).await?;
+/// # counter.add(2)?;
+/// # assert_eq!(counter.get().await?, 3);
+/// # Ok(()) }
+/// ```
+///
+/// the macro writes, in essence, the code below (it also adds documentation,
+/// `Debug` impls, `start_named`, and `Send + 'static` checks placed on your
+/// own types). It reaches the runtime through `genserver::__private`, which
+/// is not public API: write servers with the macro. The repository's
+/// `examples/NAME-expanded.rs` files hold complete expansions.
+///
+/// ```
+/// use genserver::__private::{Call, CastError, ClientOf, RawRef, ReplyTo};
+/// use genserver::{GenServer, ServerRef, StartError};
+///
+/// pub struct Counter {
+///     n: u64,
+/// }
+///
+/// // The user's impl block, unchanged but for the handler attributes.
+/// impl Counter {
+///     pub fn add(&mut self, by: u64) {
+///         self.n += by;
+///     }
+///
+///     pub fn get(&self) -> u64 {
+///         self.n
+///     }
+/// }
+///
+/// // The message enum: one variant per handler; calls carry their reply slot.
+/// pub enum CounterMsg {
+///     Add { by: u64 },
+///     Get { reply_to: ReplyTo<u64> },
+/// }
+///
+/// // The client, which `ServerRef<Counter>` dereferences to.
+/// pub struct CounterClient {
+///     raw: RawRef<Counter>,
+/// }
+///
+/// impl ClientOf<Counter> for CounterClient {
+///     fn from_raw(raw: RawRef<Counter>) -> Self {
+///         Self { raw }
+///     }
+///
+///     fn raw(&self) -> &RawRef<Counter> {
+///         &self.raw
+///     }
+/// }
+///
+/// impl CounterClient {
+///     pub fn add(&self, by: u64) -> Result<(), CastError<CounterMsg>> {
+///         self.raw.cast(CounterMsg::Add { by })
+///     }
+///
+///     pub fn get(&self) -> Call<'_, Counter, u64> {
+///         self.raw.call(|reply_to| CounterMsg::Get { reply_to })
+///     }
+/// }
+///
+/// // The dispatch, and the default `init` (start with the state itself).
+/// impl GenServer for Counter {
+///     type Message = CounterMsg;
+///     type InitArg = Self;
+///     type InitError = std::convert::Infallible;
+///     type Client = CounterClient;
+///
+///     async fn init(state: Self) -> Result<Self, Self::InitError> {
+///         Ok(state)
+///     }
+///
+///     async fn handle_message(&mut self, message: CounterMsg) {
+///         match message {
+///             CounterMsg::Add { by } => Self::add(self, by),
+///             CounterMsg::Get { reply_to } => {
+///                 let _ = reply_to.send(Self::get(self));
+///             }
+///         }
+///     }
+/// }
+///
+/// impl Counter {
+///     pub async fn start(state: Self) -> Result<ServerRef<Self>, StartError<Self>> {
+///         genserver::__private::start::<Self>(None, state).await
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let counter = Counter::start(Counter { n: 1 }).await?;
+/// counter.add(2)?;
+/// assert_eq!(counter.get().await?, 3);
 /// # Ok(()) }
 /// ```
 pub use genserver_macros::gen_server;
