@@ -7,7 +7,7 @@
 //! time out instead of hanging, a crash reaches its callers as an error and
 //! stops that server only, and servers can be found by name.
 //!
-//! # Tutorial: the key-value server of "What is GenServer?"
+//! # Tutorial: the key-value server of "What is `GenServer`?"
 //!
 //! Elixir's article builds a key-value store in four steps. Here they are in
 //! Rust.
