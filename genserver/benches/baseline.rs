@@ -1,0 +1,380 @@
+//! genserver against a hand-written tokio actor (mpsc + oneshot), in the same
+//! process and run: both serve a `HashMap<u64, u64>` with `put` as a cast and
+//! `get` as a call. Every reply is checked, so no work is optimised away.
+//!
+//! Run with `cargo bench -p genserver --bench baseline`; BENCHMARKS.md says
+//! how to read the output as ratios.
+
+#![allow(missing_docs)]
+// Each workload is a module (divan groups benchmarks by module) that uses
+// the shared servers and runtimes above.
+#![allow(clippy::wildcard_imports)]
+
+use std::collections::HashMap;
+
+use divan::Bencher;
+use divan::counter::ItemsCount;
+use genserver::prelude::*;
+use tokio::runtime::{Builder, Runtime};
+
+#[global_allocator]
+static ALLOC: divan::AllocProfiler = divan::AllocProfiler::system();
+
+fn main() {
+    divan::main();
+}
+
+fn current_thread() -> Runtime {
+    Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+fn multi_thread() -> Runtime {
+    Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// The server, written with `#[gen_server]`.
+#[derive(Default)]
+struct Kv {
+    map: HashMap<u64, u64>,
+}
+
+#[gen_server]
+impl Kv {
+    #[call]
+    fn get(&mut self, key: u64) -> Option<u64> {
+        self.map.get(&key).copied()
+    }
+
+    #[cast]
+    fn put(&mut self, key: u64, value: u64) {
+        self.map.insert(key, value);
+    }
+}
+
+/// The same server, hand-written on tokio: the cost floor.
+mod hand_written {
+    use std::collections::HashMap;
+
+    use tokio::sync::{mpsc, oneshot};
+    use tokio::task::JoinHandle;
+
+    enum Msg {
+        Get(u64, oneshot::Sender<Option<u64>>),
+        Put(u64, u64),
+    }
+
+    #[derive(Clone)]
+    pub(crate) struct Kv {
+        tx: mpsc::UnboundedSender<Msg>,
+    }
+
+    impl Kv {
+        pub(crate) fn spawn() -> (Self, JoinHandle<()>) {
+            let (tx, mut rx) = mpsc::unbounded_channel();
+            let task = tokio::spawn(async move {
+                let mut map = HashMap::new();
+                while let Some(msg) = rx.recv().await {
+                    match msg {
+                        Msg::Get(key, reply) => {
+                            let _ = reply.send(map.get(&key).copied());
+                        }
+                        Msg::Put(key, value) => {
+                            map.insert(key, value);
+                        }
+                    }
+                }
+            });
+            (Self { tx }, task)
+        }
+
+        pub(crate) async fn get(&self, key: u64) -> Option<u64> {
+            let (reply, answer) = oneshot::channel();
+            assert!(self.tx.send(Msg::Get(key, reply)).is_ok(), "running");
+            answer.await.expect("replied")
+        }
+
+        pub(crate) fn put(&self, key: u64, value: u64) {
+            assert!(self.tx.send(Msg::Put(key, value)).is_ok(), "running");
+        }
+    }
+}
+
+/// Workload 1: Call latency: one client, sequential gets, current-thread runtime.
+mod call_latency {
+    use super::*;
+
+    const CALLS: u64 = 1_000;
+
+    #[divan::bench]
+    fn baseline(bencher: Bencher<'_, '_>) {
+        let runtime = current_thread();
+        let (server, _task) = runtime.block_on(async { hand_written::Kv::spawn() });
+        server.put(1, 7);
+        bencher.counter(ItemsCount::new(CALLS)).bench_local(|| {
+            runtime.block_on(async {
+                for _ in 0..CALLS {
+                    assert_eq!(server.get(1).await, Some(7));
+                }
+            });
+        });
+    }
+
+    #[divan::bench]
+    fn genserver(bencher: Bencher<'_, '_>) {
+        let runtime = current_thread();
+        let server = runtime.block_on(Kv::start(Kv::default())).unwrap();
+        server.put(1, 7).unwrap();
+        bencher.counter(ItemsCount::new(CALLS)).bench_local(|| {
+            runtime.block_on(async {
+                for _ in 0..CALLS {
+                    assert_eq!(server.get(1).await.unwrap(), Some(7));
+                }
+            });
+        });
+    }
+}
+
+/// Workload 2: Cast throughput: 1M casts, then one call that must see the last one.
+mod cast_throughput {
+    use super::*;
+
+    const CASTS: u64 = 1_000_000;
+
+    #[divan::bench(sample_count = 10)]
+    fn baseline(bencher: Bencher<'_, '_>) {
+        let runtime = current_thread();
+        let (server, _task) = runtime.block_on(async { hand_written::Kv::spawn() });
+        bencher.counter(ItemsCount::new(CASTS)).bench_local(|| {
+            runtime.block_on(async {
+                for i in 0..CASTS {
+                    server.put(i % 1024, i);
+                }
+                assert_eq!(server.get((CASTS - 1) % 1024).await, Some(CASTS - 1));
+            });
+        });
+    }
+
+    #[divan::bench(sample_count = 10)]
+    fn genserver(bencher: Bencher<'_, '_>) {
+        let runtime = current_thread();
+        let server = runtime.block_on(Kv::start(Kv::default())).unwrap();
+        bencher.counter(ItemsCount::new(CASTS)).bench_local(|| {
+            runtime.block_on(async {
+                for i in 0..CASTS {
+                    server.put(i % 1024, i).unwrap();
+                }
+                assert_eq!(
+                    server.get((CASTS - 1) % 1024).await.unwrap(),
+                    Some(CASTS - 1)
+                );
+            });
+        });
+    }
+}
+
+/// Workload 3: Concurrent calls: 100 client tasks against one server, 2 workers.
+mod concurrent_calls {
+    use super::*;
+
+    const CLIENTS: u64 = 100;
+    const CALLS_EACH: u64 = 100;
+
+    #[divan::bench(sample_count = 30)]
+    fn baseline(bencher: Bencher<'_, '_>) {
+        let runtime = multi_thread();
+        let (server, _task) = runtime.block_on(async { hand_written::Kv::spawn() });
+        server.put(1, 7);
+        bencher
+            .counter(ItemsCount::new(CLIENTS * CALLS_EACH))
+            .bench_local(|| {
+                runtime.block_on(async {
+                    let mut clients = tokio::task::JoinSet::new();
+                    for _ in 0..CLIENTS {
+                        let server = server.clone();
+                        clients.spawn(async move {
+                            for _ in 0..CALLS_EACH {
+                                assert_eq!(server.get(1).await, Some(7));
+                            }
+                        });
+                    }
+                    while let Some(done) = clients.join_next().await {
+                        done.unwrap();
+                    }
+                });
+            });
+    }
+
+    #[divan::bench(sample_count = 30)]
+    fn genserver(bencher: Bencher<'_, '_>) {
+        let runtime = multi_thread();
+        let server = runtime.block_on(Kv::start(Kv::default())).unwrap();
+        server.put(1, 7).unwrap();
+        bencher
+            .counter(ItemsCount::new(CLIENTS * CALLS_EACH))
+            .bench_local(|| {
+                runtime.block_on(async {
+                    let mut clients = tokio::task::JoinSet::new();
+                    for _ in 0..CLIENTS {
+                        let server = server.clone();
+                        clients.spawn(async move {
+                            for _ in 0..CALLS_EACH {
+                                assert_eq!(server.get(1).await.unwrap(), Some(7));
+                            }
+                        });
+                    }
+                    while let Some(done) = clients.join_next().await {
+                        done.unwrap();
+                    }
+                });
+            });
+    }
+}
+
+/// Workload 4: Spawning 100k idle servers (genserver's start waits for init, as OTP
+/// does; the baseline's spawn does not), then stopping them all. Each sample
+/// gets a fresh runtime, built and dropped outside the timing. The allocation
+/// profile of `spawn_*` gives the heap bytes per idle server: allocated minus
+/// freed, divided by the count.
+mod idle_servers {
+    use super::*;
+
+    const SERVERS: usize = 100_000;
+
+    #[divan::bench(sample_count = 5)]
+    fn spawn_baseline(bencher: Bencher<'_, '_>) {
+        bencher
+            .counter(ItemsCount::new(SERVERS))
+            .with_inputs(|| (current_thread(), Vec::with_capacity(SERVERS)))
+            .bench_local_refs(|(runtime, servers)| {
+                runtime.block_on(async {
+                    for _ in 0..SERVERS {
+                        servers.push(hand_written::Kv::spawn());
+                    }
+                });
+            });
+    }
+
+    #[divan::bench(sample_count = 5)]
+    fn spawn_genserver(bencher: Bencher<'_, '_>) {
+        bencher
+            .counter(ItemsCount::new(SERVERS))
+            .with_inputs(|| (current_thread(), Vec::with_capacity(SERVERS)))
+            .bench_local_refs(|(runtime, servers)| {
+                runtime.block_on(async {
+                    for _ in 0..SERVERS {
+                        servers.push(Kv::start(Kv::default()).await.unwrap());
+                    }
+                });
+            });
+    }
+
+    #[divan::bench(sample_count = 5)]
+    fn stop_all_baseline(bencher: Bencher<'_, '_>) {
+        bencher
+            .counter(ItemsCount::new(SERVERS))
+            .with_inputs(|| {
+                let runtime = current_thread();
+                let servers: Vec<_> = runtime
+                    .block_on(async { (0..SERVERS).map(|_| hand_written::Kv::spawn()).collect() });
+                (runtime, servers)
+            })
+            .bench_local_values(|(runtime, servers)| {
+                runtime.block_on(async {
+                    // A hand-written actor stops when its sender is dropped;
+                    // waiting for its task is the synchronous stop.
+                    for (server, task) in servers {
+                        drop(server);
+                        task.await.unwrap();
+                    }
+                });
+                runtime
+            });
+    }
+
+    #[divan::bench(sample_count = 5)]
+    fn stop_all_genserver(bencher: Bencher<'_, '_>) {
+        bencher
+            .counter(ItemsCount::new(SERVERS))
+            .with_inputs(|| {
+                let runtime = current_thread();
+                let servers: Vec<_> = runtime.block_on(async {
+                    let mut servers = Vec::with_capacity(SERVERS);
+                    for _ in 0..SERVERS {
+                        servers.push(Kv::start(Kv::default()).await.unwrap());
+                    }
+                    servers
+                });
+                (runtime, servers)
+            })
+            .bench_local_values(|(runtime, servers)| {
+                runtime.block_on(async {
+                    for server in &servers {
+                        server.stop().await.unwrap();
+                    }
+                });
+                (runtime, servers)
+            });
+    }
+}
+
+/// Workload 5: Fan-out: 10k servers, one cast and one call each, all in flight at once.
+mod fan_out {
+    use super::*;
+
+    const SERVERS: u64 = 10_000;
+
+    #[divan::bench(sample_count = 20)]
+    fn baseline(bencher: Bencher<'_, '_>) {
+        let runtime = multi_thread();
+        let servers: Vec<_> =
+            runtime.block_on(async { (0..SERVERS).map(|_| hand_written::Kv::spawn().0).collect() });
+        bencher.counter(ItemsCount::new(SERVERS)).bench_local(|| {
+            runtime.block_on(async {
+                let mut calls = tokio::task::JoinSet::new();
+                for (i, server) in servers.iter().enumerate() {
+                    let server = server.clone();
+                    let i = i as u64;
+                    calls.spawn(async move {
+                        server.put(i, i + 1);
+                        assert_eq!(server.get(i).await, Some(i + 1));
+                    });
+                }
+                while let Some(done) = calls.join_next().await {
+                    done.unwrap();
+                }
+            });
+        });
+    }
+
+    #[divan::bench(sample_count = 20)]
+    fn genserver(bencher: Bencher<'_, '_>) {
+        let runtime = multi_thread();
+        let servers: Vec<_> = runtime.block_on(async {
+            let mut servers = Vec::new();
+            for _ in 0..SERVERS {
+                servers.push(Kv::start(Kv::default()).await.unwrap());
+            }
+            servers
+        });
+        bencher.counter(ItemsCount::new(SERVERS)).bench_local(|| {
+            runtime.block_on(async {
+                let mut calls = tokio::task::JoinSet::new();
+                for (i, server) in servers.iter().enumerate() {
+                    let server = server.clone();
+                    let i = i as u64;
+                    calls.spawn(async move {
+                        server.put(i, i + 1).unwrap();
+                        assert_eq!(server.get(i).await.unwrap(), Some(i + 1));
+                    });
+                }
+                while let Some(done) = calls.join_next().await {
+                    done.unwrap();
+                }
+            });
+        });
+    }
+}
