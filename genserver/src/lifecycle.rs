@@ -110,7 +110,14 @@ async fn run<T: GenServer>(
     // stops by itself once no handle to it is left.
     let _ = started.send(Ok(()));
 
-    let reason = receive_loop(&mut state, &mut guard.mailbox).await;
+    // One panic guard around the whole loop rather than one per message: it
+    // costs a little on every poll, so this way it is paid once per batch of
+    // messages. A panic in a handler unwinds out of the loop, whose borrow of
+    // the state then ends, and `terminate` gets the state as the panic left it.
+    let reason = match CatchUnwind::new(receive_loop(&mut state, &mut guard.mailbox)).await {
+        Ok(reason) => reason,
+        Err(message) => ExitReason::Panic(message),
+    };
     let reason = match CatchUnwind::new(state.terminate(&reason)).await {
         Ok(()) => reason,
         Err(message) => ExitReason::Panic(message),
@@ -134,11 +141,7 @@ async fn receive_loop<T: GenServer>(
             return ExitReason::Normal;
         };
         match envelope {
-            Envelope::Message(message) => {
-                if let Err(message) = CatchUnwind::new(state.handle_message(message)).await {
-                    return ExitReason::Panic(message);
-                }
-            }
+            Envelope::Message(message) => state.handle_message(message).await,
             Envelope::Stop(reason) => return reason,
         }
     }
