@@ -67,3 +67,50 @@ async fn a_thousand_servers_answer_calls_all_in_flight_at_once() {
     }
     assert_eq!(answered, 1_000);
 }
+
+/// Counts the messages it handles into a counter other tasks can read.
+#[derive(Debug)]
+struct Busy {
+    handled: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+#[gen_server]
+impl Busy {
+    #[cast]
+    fn work(&mut self) {
+        self.handled
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    #[call]
+    fn total(&self) -> u64 {
+        self.handled.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_flooded_server_still_lets_other_tasks_of_its_thread_run() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    const MESSAGES: u64 = 100_000;
+    let handled = Arc::new(AtomicU64::new(0));
+    let server = Busy::start(Busy {
+        handled: Arc::clone(&handled),
+    })
+    .await
+    .unwrap();
+    for _ in 0..MESSAGES {
+        server.work().unwrap();
+    }
+    // Scheduled after the server (which the first cast woke): it must get a
+    // turn long before the server is through its mailbox.
+    let seen = Arc::clone(&handled);
+    let bystander = tokio::spawn(async move { seen.load(Ordering::Relaxed) });
+    let seen_by_bystander = bystander.await.unwrap();
+    assert!(
+        seen_by_bystander < MESSAGES,
+        "the server handled all {MESSAGES} messages before another task could run"
+    );
+    assert_eq!(server.total().await.unwrap(), MESSAGES);
+}

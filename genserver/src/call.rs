@@ -121,7 +121,7 @@ impl<T: GenServer, R> Future for Call<'_, T, R> {
                 return Poll::Ready(Err(CallError::CallingSelf));
             }
             if server
-                .inner
+                .inner()
                 .mailbox
                 .send(Envelope::Message(message))
                 .is_err()
@@ -134,12 +134,12 @@ impl<T: GenServer, R> Future for Call<'_, T, R> {
                 Poll::Ready(Ok(reply)) => return Poll::Ready(Ok(reply)),
                 // The reply slot was dropped unanswered: the server is stopping
                 // (or chose not to reply). Wait for its exit reason.
-                Poll::Ready(Err(_)) => this.exited.set(Some(this.server.inner.exit.notified())),
+                Poll::Ready(Err(_)) => this.exited.set(Some(this.server.inner().exit.notified())),
                 Poll::Pending => {}
             }
         }
         if let Some(exited) = this.exited.as_mut().as_pin_mut() {
-            let exit = &this.server.inner.exit;
+            let exit = &this.server.inner().exit;
             if let Some(reason) = exit.get() {
                 return Poll::Ready(Err(CallError::Exit(reason.clone())));
             }

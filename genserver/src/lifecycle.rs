@@ -1,13 +1,16 @@
 //! A server's life: start and `init`, the receive loop, `terminate`, and the
 //! clean-up that runs however the server ends.
 
-use std::sync::{Arc, OnceLock, Weak};
+use std::collections::VecDeque;
+use std::future::poll_fn;
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, OnceLock};
 
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
 use crate::exit::ExitSignal;
-use crate::mailbox::{self, Envelope};
+use crate::mailbox::{Envelope, Mailbox};
 use crate::panic::{self, CatchUnwind};
 use crate::registry::{self, Taken};
 use crate::server_ref::{Inner, RawRef};
@@ -39,16 +42,16 @@ pub async fn start<T: GenServer>(
     let Ok(runtime) = Handle::try_current() else {
         return Err(StartError::NoRuntime);
     };
-    let (sender, receiver) = mailbox::channel();
     let id = ServerId::next();
     let inner = Arc::new(Inner {
         id,
         name: name.map(Box::from),
-        mailbox: sender,
+        handles: AtomicUsize::new(1),
+        mailbox: Mailbox::new(),
         exit: ExitSignal::new(),
         task: OnceLock::new(),
     });
-    let server = ServerRef::from_raw(RawRef { inner });
+    let server = ServerRef::from_raw(RawRef::first(inner));
     if let Some(name) = name {
         // The name is taken before `init` runs, as in OTP, so that two
         // concurrent starts under one name cannot both run `init`.
@@ -58,14 +61,14 @@ pub async fn start<T: GenServer>(
         })?;
     }
     let guard = ExitGuard {
-        server: Arc::downgrade(&server.raw().inner),
-        mailbox: receiver,
+        server: Arc::clone(server.raw().inner()),
+        batch: VecDeque::new(),
         finished: false,
     };
     let (started, init_done) = oneshot::channel();
     let task = runtime.spawn(CURRENT.scope(id, run::<T>(arg, guard, started)));
     // Only this function sets it, once.
-    let _ = server.raw().inner.task.set(task.abort_handle());
+    let _ = server.raw().inner().task.set(task.abort_handle());
     match init_done.await {
         Ok(Ok(())) => Ok(server),
         Ok(Err(failure)) => {
@@ -114,7 +117,8 @@ async fn run<T: GenServer>(
     // costs a little on every poll, so this way it is paid once per batch of
     // messages. A panic in a handler unwinds out of the loop, whose borrow of
     // the state then ends, and `terminate` gets the state as the panic left it.
-    let reason = match CatchUnwind::new(receive_loop(&mut state, &mut guard.mailbox)).await {
+    let ExitGuard { server, batch, .. } = &mut guard;
+    let reason = match CatchUnwind::new(receive_loop(&mut state, &server.mailbox, batch)).await {
         Ok(reason) => reason,
         Err(message) => ExitReason::Panic(message),
     };
@@ -132,10 +136,11 @@ async fn run<T: GenServer>(
 /// Handles one envelope at a time until the server must stop; returns why.
 async fn receive_loop<T: GenServer>(
     state: &mut T,
-    mailbox: &mut mailbox::Receiver<T::Message>,
+    mailbox: &Mailbox<T::Message>,
+    batch: &mut VecDeque<Envelope<T::Message>>,
 ) -> ExitReason {
     loop {
-        let Some(envelope) = mailbox.recv().await else {
+        let Some(envelope) = poll_fn(|cx| mailbox.poll_recv(batch, cx)).await else {
             // Every handle is gone and the mailbox is empty: nobody can reach
             // the server any more.
             return ExitReason::Normal;
@@ -147,11 +152,12 @@ async fn receive_loop<T: GenServer>(
     }
 }
 
-/// Owns a server's mailbox and makes sure the server's end is published
-/// exactly once, also when its task is cancelled and never finishes.
+/// Holds a server's shared state for its task, with the batch of messages
+/// the receive loop took from the mailbox, and makes sure the server's end is
+/// published exactly once, also when its task is cancelled and never finishes.
 struct ExitGuard<T: GenServer> {
-    server: Weak<Inner<T>>,
-    mailbox: mailbox::Receiver<T::Message>,
+    server: Arc<Inner<T>>,
+    batch: VecDeque<Envelope<T::Message>>,
     finished: bool,
 }
 
@@ -164,17 +170,15 @@ impl<T: GenServer> ExitGuard<T> {
     /// 4. requests still queued are dropped, and their callers read the reason.
     fn finish(&mut self, reason: ExitReason) {
         self.finished = true;
-        self.mailbox.close();
-        if let Some(inner) = self.server.upgrade() {
-            if let Some(name) = &inner.name {
-                registry::unregister(name, inner.id);
-            }
-            inner.exit.set(reason);
+        let queued = self.server.mailbox.close();
+        if let Some(name) = &self.server.name {
+            registry::unregister(name, self.server.id);
         }
+        self.server.exit.set(reason);
         // Dropping a queued message runs its arguments' destructors, which
         // are user code: a panic there must not escape into the runtime.
-        let mailbox = &mut self.mailbox;
-        let _ = panic::catch(|| while mailbox.try_recv().is_ok() {});
+        let batch = std::mem::take(&mut self.batch);
+        let _ = panic::catch(move || drop((batch, queued)));
     }
 }
 

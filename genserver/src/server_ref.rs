@@ -4,14 +4,14 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::num::NonZeroU64;
 use std::ops::Deref;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tokio::task::AbortHandle;
 
 use crate::exit::ExitSignal;
-use crate::mailbox::{self, Envelope};
+use crate::mailbox::{Envelope, Mailbox};
 use crate::{Call, CallError, CastError, ExitReason, GenServer, ReplyTo, StopError, lifecycle};
 
 /// A server's identity, unique within the process: the pid of OTP.
@@ -38,7 +38,10 @@ impl fmt::Display for ServerId {
 pub(crate) struct Inner<T: GenServer> {
     pub(crate) id: ServerId,
     pub(crate) name: Option<Box<str>>,
-    pub(crate) mailbox: mailbox::Sender<T::Message>,
+    /// How many `RawRef`s (and so `ServerRef`s) exist; when none is left,
+    /// the server can never be reached again and stops once idle.
+    pub(crate) handles: AtomicUsize,
+    pub(crate) mailbox: Mailbox<T::Message>,
     pub(crate) exit: ExitSignal,
     /// Set right after the task is spawned; used to kill a server whose
     /// `terminate` overruns the timeout given to `stop_with`.
@@ -48,16 +51,26 @@ pub(crate) struct Inner<T: GenServer> {
 /// The untyped core of a handle, which generated clients wrap.
 #[doc(hidden)]
 pub struct RawRef<T: GenServer> {
-    pub(crate) inner: Arc<Inner<T>>,
+    inner: Arc<Inner<T>>,
 }
 
 impl<T: GenServer> RawRef<T> {
+    /// The first handle to a server whose `handles` count starts at one.
+    pub(crate) fn first(inner: Arc<Inner<T>>) -> Self {
+        debug_assert_eq!(inner.handles.load(Ordering::Relaxed), 1);
+        Self { inner }
+    }
+
+    pub(crate) fn inner(&self) -> &Arc<Inner<T>> {
+        &self.inner
+    }
+
     /// Sends a cast. Never blocks; fails only when the server is not running.
     pub fn cast(&self, message: T::Message) -> Result<(), CastError<T::Message>> {
         self.inner
             .mailbox
             .send(Envelope::Message(message))
-            .map_err(|error| match error.0 {
+            .map_err(|envelope| match envelope {
                 Envelope::Message(message) => CastError::NoProc(message),
                 Envelope::Stop(_) => unreachable!("a cast sends a message envelope"),
             })
@@ -81,8 +94,17 @@ impl<T: GenServer> RawRef<T> {
 
 impl<T: GenServer> Clone for RawRef<T> {
     fn clone(&self) -> Self {
+        self.inner.handles.fetch_add(1, Ordering::Relaxed);
         Self {
             inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<T: GenServer> Drop for RawRef<T> {
+    fn drop(&mut self) {
+        if self.inner.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.inner.mailbox.set_unreachable();
         }
     }
 }
@@ -166,23 +188,23 @@ impl<T: GenServer> ServerRef<T> {
 
     /// The name the server was started with, if any.
     pub fn name(&self) -> Option<&str> {
-        self.raw().inner.name.as_deref()
+        self.raw().inner().name.as_deref()
     }
 
     /// `true` until the server has stopped (or has begun its final clean-up).
     pub fn is_alive(&self) -> bool {
-        let inner = &self.raw().inner;
+        let inner = self.raw().inner();
         inner.exit.get().is_none() && !inner.mailbox.is_closed()
     }
 
     /// Why the server stopped, once it has stopped.
     pub fn exit_reason(&self) -> Option<ExitReason> {
-        self.raw().inner.exit.get().cloned()
+        self.raw().inner().exit.get().cloned()
     }
 
     /// Waits until the server has stopped and returns why: a one-shot monitor.
     pub async fn exited(&self) -> ExitReason {
-        self.raw().inner.exit.wait().await
+        self.raw().inner().exit.wait().await
     }
 
     /// Sends a message without waiting: `GenServer.cast/2`.
@@ -234,18 +256,18 @@ impl<T: GenServer> ServerRef<T> {
         if raw.is_current() {
             return Err(StopError::CallingSelf);
         }
-        raw.inner
+        raw.inner()
             .mailbox
             .send(Envelope::Stop(reason.clone()))
             .map_err(|_| StopError::NoProc)?;
-        let exited = raw.inner.exit.wait();
+        let exited = raw.inner().exit.wait();
         let actual = match timeout {
             None => exited.await,
             Some(timeout) => {
                 if let Ok(actual) = tokio::time::timeout(timeout, exited).await {
                     actual
                 } else {
-                    if let Some(task) = raw.inner.task.get() {
+                    if let Some(task) = raw.inner().task.get() {
                         task.abort();
                     }
                     return Err(StopError::Timeout);
