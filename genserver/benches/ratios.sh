@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Runs benches/baseline.rs RUNS times (default 3) and prints, for each
+# workload, the cost ratio genserver / hand-written: the ratio of the two
+# medians within each run, then the median of those ratios across runs.
+# Also prints the heap bytes per idle server for both: what spawning 100k
+# servers left allocated (allocated + grown - shrunk - freed, divan's
+# allocation profile of the spawn benchmarks), divided by 100k.
+#
+# usage: bash genserver/benches/ratios.sh [RUNS] [FILTER]
+set -euo pipefail
+runs="${1:-3}"
+filter="${2:-}"
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+
+for run in $(seq "$runs"); do
+  cargo bench --quiet -p genserver --bench baseline -- $filter > "$out/run$run.txt" 2>/dev/null
+done
+
+# Per run: "group bench seconds" for every timing row, "group bench alloc|dealloc bytes" for allocations.
+parse() {
+  awk '
+    function seconds(v, u) { return v * (u == "ns" ? 1e-9 : u == "µs" ? 1e-6 : u == "ms" ? 1e-3 : 1) }
+    function bytes(v, u) { return v * (u == "B" ? 1 : u == "KB" ? 1e3 : u == "MB" ? 1e6 : u == "GB" ? 1e9 : 1) }
+    /^(├|╰)─ / { group = $2; next }
+    /(├|╰)─ [a-z_]+ +[0-9.]+ (ns|µs|ms|s) / {
+      for (i = 1; i <= NF; i++) if ($i ~ /^[a-z_]+$/) { bench = $i; break }
+      n = 0; for (i = 1; i <= NF; i++) if ($i == "│") { n++; if (n == 2) { print group, bench, "time", seconds($(i + 1), $(i + 2)) } }
+      want = ""; next
+    }
+    /max alloc:/ { want = ""; next }
+    /alloc:|dealloc:|grow:|shrink:/ {
+      want = ($0 ~ /dealloc:/) ? "dealloc" : ($0 ~ /grow:/) ? "grow" : ($0 ~ /shrink:/) ? "shrink" : "alloc"
+      line = 0; next
+    }
+    want != "" && /│/ {
+      line++
+      if (line == 2) { n = 0; for (i = 1; i <= NF; i++) if ($i == "│") { n++; if (n == 2) print group, bench, want, bytes($(i + 1), $(i + 2)) } ; want = "" }
+    }
+  ' "$1"
+}
+
+for file in "$out"/run*.txt; do parse "$file"; done > "$out/all.txt"
+
+printf "%-28s %s\n" "workload" "genserver / hand-written (median of per-run ratios)"
+
+awk '
+  BEGIN { run = 0 }
+  $3 == "time" {
+    key = $1; name = $2
+    side = (name ~ /genserver/) ? "genserver" : "baseline"
+    base = name; sub(/_?(genserver|baseline)$/, "", base)
+    row = key (base == "" ? "" : "/" base)
+    count[row, side]++
+    time[row, side, count[row, side]] = $4
+    rows[row] = 1
+  }
+  $3 == "alloc" || $3 == "dealloc" || $3 == "grow" || $3 == "shrink" {
+    if ($2 ~ /^spawn_/) { side = ($2 ~ /genserver/) ? "genserver" : "baseline"; heap[side, $3] += $4; heapn[side, $3]++ }
+  }
+  END {
+    for (row in rows) {
+      n = count[row, "genserver"]; m = 0
+      for (i = 1; i <= n; i++) r[++m] = time[row, "genserver", i] / time[row, "baseline", i]
+      # median
+      for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (r[j] < r[i]) { x = r[i]; r[i] = r[j]; r[j] = x }
+      list = ""; for (i = 1; i <= m; i++) list = list sprintf(" %.3f", r[i])
+      printf "%-28s %.3f   (runs:%s)\n", row, r[int((m + 1) / 2)], list
+      delete r
+    }
+    if (heapn["genserver", "alloc"] > 0) {
+      for (s = 1; s <= 2; s++) {
+        side = (s == 1) ? "genserver" : "baseline"
+        live = 0
+        split("alloc grow shrink dealloc", kinds, " ")
+        for (k = 1; k <= 4; k++) {
+          kind = kinds[k]
+          if (heapn[side, kind]) live += (kind == "shrink" || kind == "dealloc" ? -1 : 1) * heap[side, kind] / heapn[side, kind]
+        }
+        printf "heap per idle server, %-12s %.0f bytes\n", side ":", live / 100000
+      }
+    }
+  }
+' "$out/all.txt" | sort
