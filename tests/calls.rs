@@ -202,3 +202,31 @@ fn handles_and_calls_are_send_and_sync() {
         assert_eq!(call.await.unwrap(), 0);
     });
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_times_out_on_a_multi_thread_runtime_while_the_server_is_busy() {
+    let server = Slow::start(Slow::default()).await.unwrap();
+    // One slow request keeps the server busy on a worker; the calls queued
+    // behind it must give up at their deadline, not when it finishes.
+    let busy = tokio::spawn({
+        let server = server.clone();
+        async move { server.after(500).no_timeout().await.map(|_| ()) }
+    });
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let started = Instant::now();
+    let mut waiting = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let server = server.clone();
+        waiting.spawn(async move { server.handled().timeout(Duration::from_millis(30)).await });
+    }
+    while let Some(result) = waiting.join_next().await {
+        assert_eq!(result.unwrap().unwrap_err(), CallError::Timeout);
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(400),
+        "took {:?}",
+        started.elapsed()
+    );
+    busy.await.unwrap().unwrap();
+    assert_eq!(server.handled().await.unwrap(), 1);
+}
