@@ -156,3 +156,52 @@ async fn each_server_has_its_own_id() {
     assert!(a.id().to_string().starts_with("<0."));
     assert!(format!("{a:?}").contains("ServerRef"));
 }
+
+#[derive(Debug)]
+struct SlowInit;
+
+#[gen_server]
+impl SlowInit {
+    #[init]
+    async fn init(millis: u64) -> Self {
+        tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+        SlowInit
+    }
+
+    #[call]
+    fn ping(&self) -> u8 {
+        1
+    }
+}
+
+#[tokio::test]
+async fn a_server_killed_during_init_fails_its_start_with_killed() {
+    use std::time::{Duration, Instant};
+
+    let name = unique_name("slow-init");
+    let started = Instant::now();
+    let starting = tokio::spawn({
+        let name = name.clone();
+        async move { SlowInit::start_named(&name, 60_000).await.map(|_| ()) }
+    });
+    // The name is registered before init runs, so the server can be found
+    // (and stopped) while init is still waiting.
+    let server = loop {
+        if let Some(server) = genserver::whereis::<SlowInit>(&name) {
+            break server;
+        }
+        tokio::task::yield_now().await;
+    };
+    let stopped = server
+        .stop_with(ExitReason::Shutdown, Duration::from_millis(20))
+        .await;
+    assert_eq!(stopped.unwrap_err(), StopError::Timeout);
+    let error = starting.await.unwrap().unwrap_err();
+    assert!(
+        matches!(error, StartError::Exit(ExitReason::Killed)),
+        "{error:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(genserver::whereis::<SlowInit>(&name).is_none());
+    assert_eq!(server.ping().await.unwrap_err(), CallError::NoProc);
+}
