@@ -230,3 +230,51 @@ async fn a_call_times_out_on_a_multi_thread_runtime_while_the_server_is_busy() {
     busy.await.unwrap().unwrap();
     assert_eq!(server.handled().await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn messages_built_by_hand_go_through_server_ref_call_and_cast() {
+    let server = Slow::start(Slow::default()).await.unwrap();
+    // A cast of a message value built by the caller.
+    server.cast(SlowMsg::Noop {}).unwrap();
+    // A call whose message is built around its reply slot.
+    let handled = server
+        .call(|reply_to: genserver::ReplyTo<u64>| {
+            assert!(!reply_to.is_closed(), "the caller is waiting");
+            SlowMsg::Handled { reply_to }
+        })
+        .await
+        .unwrap();
+    assert_eq!(handled, 0);
+    server.stop().await.unwrap();
+    let refused = server.cast(SlowMsg::Noop {}).unwrap_err();
+    assert!(matches!(refused.into_message(), SlowMsg::Noop {}));
+    assert_eq!(
+        server
+            .call(|reply_to| SlowMsg::Handled { reply_to })
+            .await
+            .unwrap_err(),
+        CallError::NoProc
+    );
+}
+
+#[test]
+fn a_reply_to_a_caller_that_stopped_waiting_comes_back() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let server = Slow::start(Slow::default()).await.unwrap();
+        let mut slot = None;
+        // Build the call, keep its reply slot, and drop the call unsent.
+        drop(server.call(|reply_to: genserver::ReplyTo<u64>| {
+            let message = SlowMsg::Noop {};
+            slot = Some(reply_to);
+            message
+        }));
+        let reply_to = slot.expect("the slot was built");
+        assert!(reply_to.is_closed());
+        assert_eq!(reply_to.send(7), Err(7));
+        assert!(format!("{:?}", SlowMsg::Noop {}).contains("Noop"));
+    });
+}

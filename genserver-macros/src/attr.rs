@@ -179,14 +179,10 @@ fn is_one_of(attr: &Attribute, names: &[&str]) -> bool {
     names.iter().any(|name| attr.path().is_ident(name))
 }
 
-/// `true` for attributes a handler passes on to its client function.
+/// `true` for attributes a handler passes on to its client function and to
+/// its message variant.
 pub(crate) fn forwards_to_client(attr: &Attribute) -> bool {
     is_one_of(attr, &["doc", "cfg", "cfg_attr", "deprecated"]) || is_one_of(attr, &LINTS)
-}
-
-/// `true` for attributes a handler passes on to its message variant.
-pub(crate) fn forwards_to_variant(attr: &Attribute) -> bool {
-    forwards_to_client(attr)
 }
 
 /// `true` for attributes a handler passes on to its dispatch arm: only

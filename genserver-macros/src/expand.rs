@@ -230,7 +230,7 @@ fn message_enum(server: &Server<'_>) -> TokenStream {
     let where_clause = &generics.where_clause;
     let variants = server.handlers.iter().map(|handler| {
         let variant = &handler.variant;
-        let attrs = forwarded(&handler.original.attrs, attr::forwards_to_variant);
+        let attrs = forwarded(&handler.original.attrs, attr::forwards_to_client);
         let method = &handler.original.sig.ident;
         let fields = handler.args.iter().filter_map(|arg| {
             let ident = arg.ident?;
@@ -353,44 +353,40 @@ fn client(server: &Server<'_>) -> TokenStream {
         });
         let span = handler.original.sig.ident.span();
         if handler.kind == Kind::Call {
-            {
-                let reply = reply_type(server, handler);
-                let field = reply_field(handler);
-                let slot = hidden("reply");
-                let doc = (!has_docs).then(|| {
-                    let text = format!(" Calls the `{method}` handler and waits for its reply.");
-                    quote!(#[doc = #text])
-                });
-                quote_spanned! {span=>
-                    #doc
-                    #(#attrs)*
-                    #vis fn #method(&self, #(#params),*) -> #krate::__private::Call<'_, #self_ty, #reply> {
-                        #krate::__private::RawRef::call(&self.#raw, move |#slot| #message::#variant {
-                            #(#idents,)*
-                            #field: #slot,
-                        })
-                    }
+            let reply = reply_type(server, handler);
+            let field = reply_field(handler);
+            let slot = hidden("reply");
+            let doc = (!has_docs).then(|| {
+                let text = format!(" Calls the `{method}` handler and waits for its reply.");
+                quote!(#[doc = #text])
+            });
+            quote_spanned! {span=>
+                #doc
+                #(#attrs)*
+                #vis fn #method(&self, #(#params),*) -> #krate::__private::Call<'_, #self_ty, #reply> {
+                    #krate::__private::RawRef::call(&self.#raw, move |#slot| #message::#variant {
+                        #(#idents,)*
+                        #field: #slot,
+                    })
                 }
             }
         } else {
-            {
-                let doc = (!has_docs).then(|| {
-                    let text = format!(" Casts to the `{method}` handler, without waiting.");
-                    quote!(#[doc = #text])
-                });
-                let errors = quote_spanned! {span=>
-                    #[doc = ""]
-                    #[doc = " # Errors"]
-                    #[doc = ""]
-                    #[doc = " `CastError::NoProc`, which gives the message back, when the server is not running."]
-                };
-                quote_spanned! {span=>
-                    #doc
-                    #(#attrs)*
-                    #errors
-                    #vis fn #method(&self, #(#params),*) -> ::core::result::Result<(), #krate::__private::CastError<#message #ty_generics>> {
-                        #krate::__private::RawRef::cast(&self.#raw, #message::#variant { #(#idents,)* })
-                    }
+            let doc = (!has_docs).then(|| {
+                let text = format!(" Casts to the `{method}` handler, without waiting.");
+                quote!(#[doc = #text])
+            });
+            let errors = quote_spanned! {span=>
+                #[doc = ""]
+                #[doc = " # Errors"]
+                #[doc = ""]
+                #[doc = " `CastError::NoProc`, which gives the message back, when the server is not running."]
+            };
+            quote_spanned! {span=>
+                #doc
+                #(#attrs)*
+                #errors
+                #vis fn #method(&self, #(#params),*) -> ::core::result::Result<(), #krate::__private::CastError<#message #ty_generics>> {
+                    #krate::__private::RawRef::cast(&self.#raw, #message::#variant { #(#idents,)* })
                 }
             }
         }
