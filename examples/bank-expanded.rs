@@ -227,13 +227,24 @@ where
     Result<u64, Refused>: ::core::marker::Send + 'static,
 {
     type Message = AccountMsg;
+    type Info = ::core::convert::Infallible;
     type InitArg = (String, u64);
     type InitError = ::core::convert::Infallible;
     type Client = AccountClient;
-    async fn init(__genserver_arg: Self::InitArg) -> ::core::result::Result<Self, Self::InitError> {
-        ::core::result::Result::Ok(Self::open(__genserver_arg.0, __genserver_arg.1))
+    async fn init(
+        __genserver_arg: Self::InitArg,
+        __genserver_ctx: &mut ::genserver::__private::Context<Self>,
+    ) -> ::core::result::Result<::core::option::Option<Self>, Self::InitError> {
+        ::core::result::Result::Ok(::core::option::Option::Some(Self::open(
+            __genserver_arg.0,
+            __genserver_arg.1,
+        )))
     }
-    async fn handle_message(&mut self, __genserver_message: Self::Message) {
+    async fn handle_message(
+        &mut self,
+        __genserver_message: Self::Message,
+        __genserver_ctx: &mut ::genserver::__private::Context<Self>,
+    ) {
         match __genserver_message {
             AccountMsg::Deposit {
                 amount,
@@ -272,7 +283,7 @@ where
     ///
     /// # Errors
     ///
-    /// `StartError::Init` when `init` returns an error, `StartError::Exit` when it panics, and `StartError::NoRuntime` outside a tokio runtime.
+    /// `StartError::Init` when `init` returns an error, `StartError::Exit` when it panics, `StartError::Ignore` when it chooses not to start, and `StartError::NoRuntime` outside a tokio runtime.
     pub async fn start(
         owner: String,
         deposit: u64,
@@ -280,9 +291,13 @@ where
         ::genserver::__private::ServerRef<Self>,
         ::genserver::__private::StartError<Self>,
     > {
-        ::genserver::__private::start::<Self>(::core::option::Option::None, (owner, deposit)).await
+        ::genserver::__private::start::<Self>(
+            ::genserver::__private::StartOptions::new(),
+            (owner, deposit),
+        )
+        .await
     }
-    /// Starts a [`Account`] server registered under `name`, running `#[init]` with these arguments inside the new server: `GenServer.start/3` with `name:`. Fails with `StartError::AlreadyStarted` when the name is taken.
+    /// Starts a [`Account`] server registered under `name`, running `#[init]` with these arguments inside the new server: `GenServer.start/3` with `name:`.
     ///
     /// # Errors
     ///
@@ -295,8 +310,26 @@ where
         ::genserver::__private::ServerRef<Self>,
         ::genserver::__private::StartError<Self>,
     > {
-        ::genserver::__private::start::<Self>(::core::option::Option::Some(name), (owner, deposit))
-            .await
+        ::genserver::__private::start::<Self>(
+            ::genserver::__private::StartOptions::new().name(name),
+            (owner, deposit),
+        )
+        .await
+    }
+    /// Starts a [`Account`] server with `options` (a name, a start timeout), running `#[init]` with these arguments inside the new server: `GenServer.start/3`.
+    ///
+    /// # Errors
+    ///
+    /// As `start_named`, and `StartError::Timeout` when `init` overruns the start timeout.
+    pub async fn start_with(
+        options: ::genserver::__private::StartOptions,
+        owner: String,
+        deposit: u64,
+    ) -> ::core::result::Result<
+        ::genserver::__private::ServerRef<Self>,
+        ::genserver::__private::StartError<Self>,
+    > {
+        ::genserver::__private::start::<Self>(options, (owner, deposit)).await
     }
 }
 #[tokio::main(flavor = "current_thread")]

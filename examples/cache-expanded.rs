@@ -249,13 +249,21 @@ where
     Option<V>: ::core::marker::Send + 'static,
 {
     type Message = CacheMsg<K, V>;
+    type Info = ::core::convert::Infallible;
     type InitArg = Self;
     type InitError = ::core::convert::Infallible;
     type Client = CacheClient<K, V>;
-    async fn init(__genserver_arg: Self::InitArg) -> ::core::result::Result<Self, Self::InitError> {
-        ::core::result::Result::Ok(__genserver_arg)
+    async fn init(
+        __genserver_arg: Self::InitArg,
+        __genserver_ctx: &mut ::genserver::__private::Context<Self>,
+    ) -> ::core::result::Result<::core::option::Option<Self>, Self::InitError> {
+        ::core::result::Result::Ok(::core::option::Option::Some(__genserver_arg))
     }
-    async fn handle_message(&mut self, __genserver_message: Self::Message) {
+    async fn handle_message(
+        &mut self,
+        __genserver_message: Self::Message,
+        __genserver_ctx: &mut ::genserver::__private::Context<Self>,
+    ) {
         match __genserver_message {
             CacheMsg::PutAll {
                 pairs,
@@ -297,16 +305,17 @@ where
     ///
     /// # Errors
     ///
-    /// `StartError::Init` when `init` returns an error, `StartError::Exit` when it panics, and `StartError::NoRuntime` outside a tokio runtime.
+    /// `StartError::Init` when `init` returns an error, `StartError::Exit` when it panics, `StartError::Ignore` when it chooses not to start, and `StartError::NoRuntime` outside a tokio runtime.
     pub async fn start(
         state: Self,
     ) -> ::core::result::Result<
         ::genserver::__private::ServerRef<Self>,
         ::genserver::__private::StartError<Self>,
     > {
-        ::genserver::__private::start::<Self>(::core::option::Option::None, state).await
+        ::genserver::__private::start::<Self>(::genserver::__private::StartOptions::new(), state)
+            .await
     }
-    /// Starts a [`Cache`] server registered under `name`, with `state` as its state: `GenServer.start/3` with `name:`. Fails with `StartError::AlreadyStarted` when the name is taken.
+    /// Starts a [`Cache`] server registered under `name`, with `state` as its state: `GenServer.start/3` with `name:`.
     ///
     /// # Errors
     ///
@@ -318,7 +327,25 @@ where
         ::genserver::__private::ServerRef<Self>,
         ::genserver::__private::StartError<Self>,
     > {
-        ::genserver::__private::start::<Self>(::core::option::Option::Some(name), state).await
+        ::genserver::__private::start::<Self>(
+            ::genserver::__private::StartOptions::new().name(name),
+            state,
+        )
+        .await
+    }
+    /// Starts a [`Cache`] server with `options` (a name, a start timeout), with `state` as its state: `GenServer.start/3`.
+    ///
+    /// # Errors
+    ///
+    /// As `start_named`, and `StartError::Timeout` when `init` overruns the start timeout.
+    pub async fn start_with(
+        options: ::genserver::__private::StartOptions,
+        state: Self,
+    ) -> ::core::result::Result<
+        ::genserver::__private::ServerRef<Self>,
+        ::genserver::__private::StartError<Self>,
+    > {
+        ::genserver::__private::start::<Self>(options, state).await
     }
 }
 #[tokio::main(flavor = "current_thread")]

@@ -143,13 +143,24 @@ where
     u64: ::core::marker::Send + 'static,
 {
     type Message = CounterMsg;
+    type Info = ::core::convert::Infallible;
     type InitArg = (u64, u64);
     type InitError = String;
     type Client = CounterClient;
-    async fn init(__genserver_arg: Self::InitArg) -> ::core::result::Result<Self, Self::InitError> {
-        Self::init(__genserver_arg.0, __genserver_arg.1)
+    async fn init(
+        __genserver_arg: Self::InitArg,
+        __genserver_ctx: &mut ::genserver::__private::Context<Self>,
+    ) -> ::core::result::Result<::core::option::Option<Self>, Self::InitError> {
+        ::core::result::Result::map(
+            Self::init(__genserver_arg.0, __genserver_arg.1),
+            ::core::option::Option::Some,
+        )
     }
-    async fn handle_message(&mut self, __genserver_message: Self::Message) {
+    async fn handle_message(
+        &mut self,
+        __genserver_message: Self::Message,
+        __genserver_ctx: &mut ::genserver::__private::Context<Self>,
+    ) {
         match __genserver_message {
             CounterMsg::Advance {
                 reply_to: __genserver_reply,
@@ -176,7 +187,7 @@ where
     ///
     /// # Errors
     ///
-    /// `StartError::Init` when `init` returns an error, `StartError::Exit` when it panics, and `StartError::NoRuntime` outside a tokio runtime.
+    /// `StartError::Init` when `init` returns an error, `StartError::Exit` when it panics, `StartError::Ignore` when it chooses not to start, and `StartError::NoRuntime` outside a tokio runtime.
     pub async fn start(
         start: u64,
         step: u64,
@@ -184,9 +195,13 @@ where
         ::genserver::__private::ServerRef<Self>,
         ::genserver::__private::StartError<Self>,
     > {
-        ::genserver::__private::start::<Self>(::core::option::Option::None, (start, step)).await
+        ::genserver::__private::start::<Self>(
+            ::genserver::__private::StartOptions::new(),
+            (start, step),
+        )
+        .await
     }
-    /// Starts a [`Counter`] server registered under `name`, running `#[init]` with these arguments inside the new server: `GenServer.start/3` with `name:`. Fails with `StartError::AlreadyStarted` when the name is taken.
+    /// Starts a [`Counter`] server registered under `name`, running `#[init]` with these arguments inside the new server: `GenServer.start/3` with `name:`.
     ///
     /// # Errors
     ///
@@ -199,8 +214,26 @@ where
         ::genserver::__private::ServerRef<Self>,
         ::genserver::__private::StartError<Self>,
     > {
-        ::genserver::__private::start::<Self>(::core::option::Option::Some(name), (start, step))
-            .await
+        ::genserver::__private::start::<Self>(
+            ::genserver::__private::StartOptions::new().name(name),
+            (start, step),
+        )
+        .await
+    }
+    /// Starts a [`Counter`] server with `options` (a name, a start timeout), running `#[init]` with these arguments inside the new server: `GenServer.start/3`.
+    ///
+    /// # Errors
+    ///
+    /// As `start_named`, and `StartError::Timeout` when `init` overruns the start timeout.
+    pub async fn start_with(
+        options: ::genserver::__private::StartOptions,
+        start: u64,
+        step: u64,
+    ) -> ::core::result::Result<
+        ::genserver::__private::ServerRef<Self>,
+        ::genserver::__private::StartError<Self>,
+    > {
+        ::genserver::__private::start::<Self>(options, (start, step)).await
     }
 }
 #[tokio::main(flavor = "current_thread")]

@@ -26,7 +26,7 @@ mod attr;
 #[path = "../genserver-macros/src/ctxt.rs"]
 mod ctxt;
 #[allow(dead_code, unreachable_pub, clippy::all, clippy::pedantic)]
-#[path = "../genserver-macros/src/expand.rs"]
+#[path = "../genserver-macros/src/expand/mod.rs"]
 mod expand;
 #[allow(dead_code, unreachable_pub, clippy::all, clippy::pedantic)]
 #[path = "../genserver-macros/src/fallback.rs"]

@@ -161,13 +161,24 @@ where
     Duration: ::core::marker::Send + 'static,
 {
     type Message = RateLimiterMsg;
+    type Info = ::core::convert::Infallible;
     type InitArg = (u32, Duration);
     type InitError = ::core::convert::Infallible;
     type Client = RateLimiterClient;
-    async fn init(__genserver_arg: Self::InitArg) -> ::core::result::Result<Self, Self::InitError> {
-        ::core::result::Result::Ok(Self::init(__genserver_arg.0, __genserver_arg.1))
+    async fn init(
+        __genserver_arg: Self::InitArg,
+        __genserver_ctx: &mut ::genserver::__private::Context<Self>,
+    ) -> ::core::result::Result<::core::option::Option<Self>, Self::InitError> {
+        ::core::result::Result::Ok(::core::option::Option::Some(Self::init(
+            __genserver_arg.0,
+            __genserver_arg.1,
+        )))
     }
-    async fn handle_message(&mut self, __genserver_message: Self::Message) {
+    async fn handle_message(
+        &mut self,
+        __genserver_message: Self::Message,
+        __genserver_ctx: &mut ::genserver::__private::Context<Self>,
+    ) {
         match __genserver_message {
             RateLimiterMsg::Acquire {
                 tokens,
@@ -193,7 +204,7 @@ where
     ///
     /// # Errors
     ///
-    /// `StartError::Init` when `init` returns an error, `StartError::Exit` when it panics, and `StartError::NoRuntime` outside a tokio runtime.
+    /// `StartError::Init` when `init` returns an error, `StartError::Exit` when it panics, `StartError::Ignore` when it chooses not to start, and `StartError::NoRuntime` outside a tokio runtime.
     pub async fn start(
         capacity: u32,
         period: Duration,
@@ -201,10 +212,13 @@ where
         ::genserver::__private::ServerRef<Self>,
         ::genserver::__private::StartError<Self>,
     > {
-        ::genserver::__private::start::<Self>(::core::option::Option::None, (capacity, period))
-            .await
+        ::genserver::__private::start::<Self>(
+            ::genserver::__private::StartOptions::new(),
+            (capacity, period),
+        )
+        .await
     }
-    /// Starts a [`RateLimiter`] server registered under `name`, running `#[init]` with these arguments inside the new server: `GenServer.start/3` with `name:`. Fails with `StartError::AlreadyStarted` when the name is taken.
+    /// Starts a [`RateLimiter`] server registered under `name`, running `#[init]` with these arguments inside the new server: `GenServer.start/3` with `name:`.
     ///
     /// # Errors
     ///
@@ -218,10 +232,25 @@ where
         ::genserver::__private::StartError<Self>,
     > {
         ::genserver::__private::start::<Self>(
-            ::core::option::Option::Some(name),
+            ::genserver::__private::StartOptions::new().name(name),
             (capacity, period),
         )
         .await
+    }
+    /// Starts a [`RateLimiter`] server with `options` (a name, a start timeout), running `#[init]` with these arguments inside the new server: `GenServer.start/3`.
+    ///
+    /// # Errors
+    ///
+    /// As `start_named`, and `StartError::Timeout` when `init` overruns the start timeout.
+    pub async fn start_with(
+        options: ::genserver::__private::StartOptions,
+        capacity: u32,
+        period: Duration,
+    ) -> ::core::result::Result<
+        ::genserver::__private::ServerRef<Self>,
+        ::genserver::__private::StartError<Self>,
+    > {
+        ::genserver::__private::start::<Self>(options, (capacity, period)).await
     }
 }
 #[tokio::main(flavor = "current_thread", start_paused = true)]

@@ -172,13 +172,21 @@ where
     Option<String>: ::core::marker::Send + 'static,
 {
     type Message = StackMsg;
+    type Info = ::core::convert::Infallible;
     type InitArg = (String,);
     type InitError = ::core::convert::Infallible;
     type Client = StackClient;
-    async fn init(__genserver_arg: Self::InitArg) -> ::core::result::Result<Self, Self::InitError> {
-        ::core::result::Result::Ok(Self::init(__genserver_arg.0))
+    async fn init(
+        __genserver_arg: Self::InitArg,
+        __genserver_ctx: &mut ::genserver::__private::Context<Self>,
+    ) -> ::core::result::Result<::core::option::Option<Self>, Self::InitError> {
+        ::core::result::Result::Ok(::core::option::Option::Some(Self::init(__genserver_arg.0)))
     }
-    async fn handle_message(&mut self, __genserver_message: Self::Message) {
+    async fn handle_message(
+        &mut self,
+        __genserver_message: Self::Message,
+        __genserver_ctx: &mut ::genserver::__private::Context<Self>,
+    ) {
         match __genserver_message {
             StackMsg::Push { element } => {
                 Self::push(self, element);
@@ -206,16 +214,20 @@ where
     ///
     /// # Errors
     ///
-    /// `StartError::Init` when `init` returns an error, `StartError::Exit` when it panics, and `StartError::NoRuntime` outside a tokio runtime.
+    /// `StartError::Init` when `init` returns an error, `StartError::Exit` when it panics, `StartError::Ignore` when it chooses not to start, and `StartError::NoRuntime` outside a tokio runtime.
     pub async fn start(
         elements: String,
     ) -> ::core::result::Result<
         ::genserver::__private::ServerRef<Self>,
         ::genserver::__private::StartError<Self>,
     > {
-        ::genserver::__private::start::<Self>(::core::option::Option::None, (elements,)).await
+        ::genserver::__private::start::<Self>(
+            ::genserver::__private::StartOptions::new(),
+            (elements,),
+        )
+        .await
     }
-    /// Starts a [`Stack`] server registered under `name`, running `#[init]` with these arguments inside the new server: `GenServer.start/3` with `name:`. Fails with `StartError::AlreadyStarted` when the name is taken.
+    /// Starts a [`Stack`] server registered under `name`, running `#[init]` with these arguments inside the new server: `GenServer.start/3` with `name:`.
     ///
     /// # Errors
     ///
@@ -227,7 +239,25 @@ where
         ::genserver::__private::ServerRef<Self>,
         ::genserver::__private::StartError<Self>,
     > {
-        ::genserver::__private::start::<Self>(::core::option::Option::Some(name), (elements,)).await
+        ::genserver::__private::start::<Self>(
+            ::genserver::__private::StartOptions::new().name(name),
+            (elements,),
+        )
+        .await
+    }
+    /// Starts a [`Stack`] server with `options` (a name, a start timeout), running `#[init]` with these arguments inside the new server: `GenServer.start/3`.
+    ///
+    /// # Errors
+    ///
+    /// As `start_named`, and `StartError::Timeout` when `init` overruns the start timeout.
+    pub async fn start_with(
+        options: ::genserver::__private::StartOptions,
+        elements: String,
+    ) -> ::core::result::Result<
+        ::genserver::__private::ServerRef<Self>,
+        ::genserver::__private::StartError<Self>,
+    > {
+        ::genserver::__private::start::<Self>(options, (elements,)).await
     }
 }
 #[tokio::main(flavor = "current_thread")]

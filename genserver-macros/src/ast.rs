@@ -4,7 +4,10 @@
 //! expansion can point at (and reuse) the user's own tokens.
 
 use proc_macro2::Span;
-use syn::{Attribute, FnArg, Ident, ImplItem, ImplItemFn, ItemImpl, Pat, PatType, Path, Type};
+use syn::{
+    Attribute, FnArg, GenericArgument, Ident, ImplItem, ImplItemFn, ItemImpl, Pat, PatType, Path,
+    PathArguments, Type, TypePath,
+};
 
 use crate::attr::{self, Args, Kind};
 use crate::ctxt::Ctxt;
@@ -14,8 +17,10 @@ pub(crate) struct Server<'a> {
     /// The last segment of the impl's self type: `Cache` in `impl<K> Cache<K>`.
     pub(crate) ident: &'a Ident,
     pub(crate) message: Ident,
+    pub(crate) info: Ident,
     pub(crate) client: Ident,
     pub(crate) krate: Path,
+    /// `#[call]`, `#[cast]` and `#[info]` methods, in order.
     pub(crate) handlers: Vec<Handler<'a>>,
     pub(crate) inits: Vec<Special<'a>>,
     pub(crate) terminates: Vec<Special<'a>>,
@@ -23,13 +28,36 @@ pub(crate) struct Server<'a> {
     pub(crate) methods: Vec<&'a ImplItemFn>,
 }
 
-/// A `#[call]` or `#[cast]` method.
+/// A `#[call]`, `#[cast]` or `#[info]` method.
 pub(crate) struct Handler<'a> {
     pub(crate) original: &'a ImplItemFn,
     pub(crate) kind: Kind,
-    /// The message variant: the method's name in `UpperCamelCase`.
+    /// The message (or info) variant: the method's name in `UpperCamelCase`.
     pub(crate) variant: Ident,
     pub(crate) args: Vec<Arg<'a>>,
+}
+
+impl Handler<'_> {
+    /// The arguments the message carries: all but the context and the reply slot.
+    pub(crate) fn fields(&self) -> impl Iterator<Item = &Arg<'_>> + Clone {
+        self.args
+            .iter()
+            .filter(|arg| matches!(arg.role, Role::Field))
+    }
+
+    /// The reply slot argument of a call that answers through it.
+    pub(crate) fn reply_slot(&self) -> Option<&Arg<'_>> {
+        self.args
+            .iter()
+            .find(|arg| matches!(arg.role, Role::Reply(_)))
+    }
+
+    /// Whether the handler takes its server's context.
+    pub(crate) fn takes_context(&self) -> bool {
+        self.args
+            .iter()
+            .any(|arg| matches!(arg.role, Role::Context))
+    }
 }
 
 /// An `#[init]` or `#[terminate]` method.
@@ -44,6 +72,18 @@ pub(crate) struct Arg<'a> {
     pub(crate) original: &'a PatType,
     /// The argument's name, when its pattern is a plain name.
     pub(crate) ident: Option<&'a Ident>,
+    pub(crate) role: Role<'a>,
+}
+
+/// What an argument is, told by its type.
+#[derive(Clone, Copy)]
+pub(crate) enum Role<'a> {
+    /// A field of the message, sent by the client.
+    Field,
+    /// `&mut Context<..>` or `&Context<..>`: the server's context.
+    Context,
+    /// `ReplyTo<R>`: the call's reply slot, with the reply type `R`.
+    Reply(&'a Type),
 }
 
 impl<'a> Server<'a> {
@@ -71,6 +111,9 @@ impl<'a> Server<'a> {
             message: args
                 .message
                 .unwrap_or_else(|| Ident::new(&format!("{ident}Msg"), ident.span())),
+            info: args
+                .info
+                .unwrap_or_else(|| Ident::new(&format!("{ident}Info"), ident.span())),
             client: args
                 .client
                 .unwrap_or_else(|| Ident::new(&format!("{ident}Client"), ident.span())),
@@ -88,7 +131,7 @@ impl<'a> Server<'a> {
             };
             let args = typed_args(method);
             match kind {
-                Kind::Call | Kind::Cast => server.handlers.push(Handler {
+                Kind::Call | Kind::Cast | Kind::Info => server.handlers.push(Handler {
                     original: method,
                     kind,
                     variant: variant_name(&method.sig.ident),
@@ -116,6 +159,16 @@ impl<'a> Server<'a> {
     pub(crate) fn terminate(&self) -> Option<&Special<'a>> {
         self.terminates.first()
     }
+
+    /// The `#[call]` and `#[cast]` handlers: the message enum's variants.
+    pub(crate) fn messages(&self) -> impl Iterator<Item = &Handler<'a>> + Clone {
+        self.handlers.iter().filter(|h| h.kind != Kind::Info)
+    }
+
+    /// The `#[info]` handlers: the info enum's variants.
+    pub(crate) fn infos(&self) -> impl Iterator<Item = &Handler<'a>> + Clone {
+        self.handlers.iter().filter(|h| h.kind == Kind::Info)
+    }
 }
 
 fn self_ident(ty: &Type) -> Option<&Ident> {
@@ -139,10 +192,54 @@ fn typed_args(method: &ImplItemFn) -> Vec<Arg<'_>> {
                     }
                     _ => None,
                 },
+                role: role(&original.ty),
             }),
             FnArg::Receiver(_) => None,
         })
         .collect()
+}
+
+fn role(ty: &Type) -> Role<'_> {
+    match ty {
+        Type::Reference(reference) if context_type(&reference.elem).is_some() => Role::Context,
+        Type::Paren(inner) => role(&inner.elem),
+        _ => reply_type(ty).map_or(Role::Field, Role::Reply),
+    }
+}
+
+/// The last segment of a plain path type.
+fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(TypePath {
+            qself: None, path, ..
+        }) => path.segments.last(),
+        Type::Paren(inner) => last_segment(&inner.elem),
+        Type::Group(inner) => last_segment(&inner.elem),
+        _ => None,
+    }
+}
+
+/// The single type argument of `Name<T>`.
+fn single_type_argument<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
+    let segment = last_segment(ty).filter(|segment| segment.ident == name)?;
+    let PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter();
+    match (types.next(), types.next()) {
+        (Some(GenericArgument::Type(ty)), None) => Some(ty),
+        _ => None,
+    }
+}
+
+/// `Context<S>` (without the reference): its server type `S`.
+pub(crate) fn context_type(ty: &Type) -> Option<&Type> {
+    single_type_argument(ty, "Context")
+}
+
+/// `ReplyTo<R>`: the reply type `R`.
+pub(crate) fn reply_type(ty: &Type) -> Option<&Type> {
+    single_type_argument(ty, "ReplyTo")
 }
 
 /// `get_value` → `GetValue`, `r#type` → `Type`.

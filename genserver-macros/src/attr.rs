@@ -7,18 +7,20 @@ use syn::{Attribute, Expr, Ident, Meta, Path, Token};
 
 use crate::ctxt::Ctxt;
 
-/// `#[gen_server(message = Name, client = Name, crate = path)]`.
+/// `#[gen_server(message = Name, info = Name, client = Name, crate = path)]`.
 #[derive(Default)]
 pub(crate) struct Args {
     /// The name of the generated message enum (default: `{Type}Msg`).
     pub(crate) message: Option<Ident>,
+    /// The name of the generated info enum (default: `{Type}Info`).
+    pub(crate) info: Option<Ident>,
     /// The name of the generated client type (default: `{Type}Client`).
     pub(crate) client: Option<Ident>,
     /// The path to the `genserver` crate (default: `::genserver`).
     pub(crate) krate: Option<Path>,
 }
 
-const ARGS: &str = "`message = Name`, `client = Name`, `crate = path`";
+const ARGS: &str = "`message = Name`, `info = Name`, `client = Name`, `crate = path`";
 
 impl Args {
     pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> Self {
@@ -27,6 +29,10 @@ impl Args {
             if meta.path.is_ident("message") {
                 if let Some(value) = ident_value(cx, &meta, "message = CounterRequest")? {
                     set_once(cx, &mut args.message, &meta.path, value);
+                }
+            } else if meta.path.is_ident("info") {
+                if let Some(value) = ident_value(cx, &meta, "info = CounterEvent")? {
+                    set_once(cx, &mut args.info, &meta.path, value);
                 }
             } else if meta.path.is_ident("client") {
                 if let Some(value) = ident_value(cx, &meta, "client = CounterApi")? {
@@ -105,14 +111,16 @@ fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, path: &Path, value: T) {
 pub(crate) enum Kind {
     Call,
     Cast,
+    Info,
     Init,
     Terminate,
 }
 
 impl Kind {
-    pub(crate) const ALL: [(&'static str, Kind); 4] = [
+    pub(crate) const ALL: [(&'static str, Kind); 5] = [
         ("call", Kind::Call),
         ("cast", Kind::Cast),
+        ("info", Kind::Info),
         ("init", Kind::Init),
         ("terminate", Kind::Terminate),
     ];
@@ -129,6 +137,7 @@ impl Kind {
         match self {
             Kind::Call => "call",
             Kind::Cast => "cast",
+            Kind::Info => "info",
             Kind::Init => "init",
             Kind::Terminate => "terminate",
         }
@@ -155,7 +164,7 @@ pub(crate) fn method_kind<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> Option<(Kind
             cx.error_spanned_by(
                 attr,
                 format!(
-                    "a method can have one of `#[call]`, `#[cast]`, `#[init]`, `#[terminate]`; \
+                    "a method can have one of `#[call]`, `#[cast]`, `#[info]`, `#[init]`, `#[terminate]`; \
                      this one is already `#[{}]`",
                     first.name()
                 ),

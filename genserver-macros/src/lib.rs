@@ -49,3 +49,9 @@ pub fn init(_args: TokenStream, input: TokenStream) -> TokenStream {
 pub fn terminate(_args: TokenStream, input: TokenStream) -> TokenStream {
     expand::outside_gen_server("terminate", input.into()).into()
 }
+
+/// Marks an info handler inside a `#[gen_server]` impl block; on its own, an error.
+#[proc_macro_attribute]
+pub fn info(_args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::outside_gen_server("info", input.into()).into()
+}

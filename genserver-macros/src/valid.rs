@@ -5,7 +5,7 @@ use proc_macro2::{TokenStream, TokenTree};
 use quote::{ToTokens, quote};
 use syn::{GenericParam, ImplItemFn, PathArguments, ReceiverKind, ReturnType, Safety, Type};
 
-use crate::ast::{Arg, Handler, Server, Special};
+use crate::ast::{self, Arg, Handler, Role, Server, Special};
 use crate::attr::Kind;
 use crate::ctxt::Ctxt;
 
@@ -18,21 +18,24 @@ const RESERVED_CLIENT: &[&str] = &[
     "clone",
     "clone_from",
     "deref",
+    "downgrade",
     "eq",
     "exit_reason",
     "exited",
     "id",
     "into",
     "is_alive",
+    "kill",
     "name",
     "ne",
+    "send_info",
     "stop",
     "stop_with",
     "to_owned",
     "try_into",
 ];
 /// Associated functions `#[gen_server]` generates on the server type.
-const RESERVED_ASSOCIATED: &[&str] = &["start", "start_named"];
+const RESERVED_ASSOCIATED: &[&str] = &["start", "start_named", "start_with"];
 
 /// A part of the expansion that depends on one part of the input.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -43,7 +46,8 @@ pub(crate) enum Part {
     Init,
     /// `#[terminate]`.
     Terminate,
-    /// `start` and `start_named`, which no method of the impl may be named.
+    /// `start`, `start_named` and `start_with`, which no method of the impl
+    /// may be named.
     Start,
 }
 
@@ -76,7 +80,7 @@ pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) -> Validity {
     let mut handler_ok: Vec<bool> = server
         .handlers
         .iter()
-        .map(|handler| passes(cx, || check_handler(cx, handler)))
+        .map(|handler| passes(cx, || check_handler(cx, server, handler)))
         .collect();
     check_variant_names(cx, server, &mut handler_ok);
     if !check_reserved_names(cx, server, &mut handler_ok) {
@@ -94,7 +98,7 @@ pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) -> Validity {
         }
     }
     if let Some(terminate) = server.terminate() {
-        if !passes(cx, || check_terminate(cx, terminate)) {
+        if !passes(cx, || check_terminate(cx, server, terminate)) {
             broken.push(Part::Terminate);
         }
     }
@@ -113,18 +117,32 @@ fn check_impl(cx: &Ctxt, server: &Server<'_>) {
     }
 }
 
-fn check_handler(cx: &Ctxt, handler: &Handler<'_>) {
+fn check_handler(cx: &Ctxt, server: &Server<'_>, handler: &Handler<'_>) {
     let what = handler.kind.name();
     let method = handler.original;
     check_qualifiers(cx, method, what);
     check_receiver(cx, method, what);
-    check_args(cx, &handler.args, what);
-    match (&handler.kind, &method.sig.output) {
-        (Kind::Cast, ReturnType::Type(_, ty)) if !is_unit(ty) => cx.error_spanned_by(
+    check_args(cx, server, &handler.args, handler.kind);
+    let output = match &method.sig.output {
+        ReturnType::Type(_, ty) if !is_unit(ty) => Some(&**ty),
+        _ => None,
+    };
+    match (handler.kind, output) {
+        (Kind::Cast, Some(ty)) => cx.error_spanned_by(
             ty,
             "a `#[cast]` does not reply: remove the return type, or make the handler a `#[call]`",
         ),
-        (Kind::Call, ReturnType::Type(_, ty)) => check_owned(cx, ty, "`#[call]` replies"),
+        (Kind::Info, Some(ty)) => cx.error_spanned_by(
+            ty,
+            "an `#[info]` handler does not reply: nobody waits for an info message; \
+             remove the return type",
+        ),
+        (Kind::Call, Some(ty)) if handler.reply_slot().is_some() => cx.error_spanned_by(
+            ty,
+            "this `#[call]` takes its reply slot, so it answers through it: remove the \
+             return type, and send the reply with `ReplyTo::send`",
+        ),
+        (Kind::Call, Some(ty)) => check_owned(cx, ty, "`#[call]` replies"),
         _ => {}
     }
 }
@@ -205,18 +223,97 @@ fn check_receiver(cx: &Ctxt, method: &ImplItemFn, what: &str) {
     }
 }
 
-fn check_args(cx: &Ctxt, args: &[Arg<'_>], what: &str) {
+fn check_args(cx: &Ctxt, server: &Server<'_>, args: &[Arg<'_>], kind: Kind) {
+    let what = kind.name();
+    let mut context_seen = false;
+    let mut reply_seen = false;
     for arg in args {
-        if arg.ident.is_none() {
+        match arg.role {
+            Role::Context => {
+                if context_seen {
+                    cx.error_spanned_by(
+                        &arg.original.ty,
+                        "a handler takes its context at most once",
+                    );
+                }
+                context_seen = true;
+                check_context(cx, server, arg, kind);
+            }
+            Role::Reply(reply) => {
+                match kind {
+                    Kind::Call if reply_seen => cx.error_spanned_by(
+                        &arg.original.ty,
+                        "a `#[call]` has one reply slot: take `ReplyTo<R>` at most once",
+                    ),
+                    Kind::Call => check_owned(cx, reply, "`#[call]` replies"),
+                    _ => cx.error_spanned_by(
+                        &arg.original.ty,
+                        format!(
+                            "only a `#[call]` has a reply slot: nobody waits for the answer to \
+                             {}; make the handler a `#[call]` to take `ReplyTo<R>`",
+                            match kind {
+                                Kind::Cast => "a cast",
+                                Kind::Info => "an info message",
+                                _ => "this callback",
+                            }
+                        ),
+                    ),
+                }
+                reply_seen = true;
+            }
+            Role::Field => {
+                if arg.ident.is_none() {
+                    cx.error_spanned_by(
+                        &arg.original.pat,
+                        format!(
+                            "`#[{what}]` arguments must be plain names such as `key: String`, which \
+                             name the message's fields; destructure inside the body instead"
+                        ),
+                    );
+                }
+                if ast::context_type(&arg.original.ty).is_some() {
+                    cx.error_spanned_by(
+                        &arg.original.ty,
+                        "the context is lent to the handler: take it by reference, \
+                         `ctx: &mut Context<Self>`",
+                    );
+                } else {
+                    check_owned(cx, &arg.original.ty, &format!("`#[{what}]` arguments"));
+                }
+            }
+        }
+    }
+}
+
+/// `&mut Context<Self>`: the server's own context, where a callback has one.
+fn check_context(cx: &Ctxt, server: &Server<'_>, arg: &Arg<'_>, kind: Kind) {
+    if kind == Kind::Terminate {
+        cx.error_spanned_by(
+            &arg.original.ty,
+            "`#[terminate]` takes no context: the server is stopping, so there is nothing \
+             left to ask of it; take `&mut self` and, optionally, `reason: &ExitReason`",
+        );
+        return;
+    }
+    let Type::Reference(reference) = &*arg.original.ty else {
+        return;
+    };
+    if let Some(lifetime) = &reference.lifetime {
+        cx.error_spanned_by(
+            lifetime,
+            "the context is lent for the handler's call only: write `&mut Context<Self>` without a lifetime",
+        );
+    }
+    if let Some(inner) = ast::context_type(&reference.elem) {
+        if !is_self(server, inner) {
             cx.error_spanned_by(
-                &arg.original.pat,
+                inner,
                 format!(
-                    "`#[{what}]` arguments must be plain names such as `key: String`, which \
-                     name the message's fields; destructure inside the body instead"
+                    "a handler gets its own server's context: write `Context<Self>` (or `Context<{}>`)",
+                    server.ident
                 ),
             );
         }
-        check_owned(cx, &arg.original.ty, &format!("`#[{what}]` arguments"));
     }
 }
 
@@ -284,9 +381,12 @@ fn borrowed_lifetime(tokens: TokenStream) -> Option<TokenStream> {
 
 fn check_variant_names(cx: &Ctxt, server: &Server<'_>, handler_ok: &mut [bool]) {
     for (index, handler) in server.handlers.iter().enumerate() {
+        // Calls and casts share the message enum; info handlers have theirs.
+        let same_enum =
+            |other: &Handler<'_>| (other.kind == Kind::Info) == (handler.kind == Kind::Info);
         let clash = server.handlers[..index]
             .iter()
-            .find(|earlier| earlier.variant == handler.variant);
+            .find(|earlier| same_enum(earlier) && earlier.variant == handler.variant);
         if let Some(earlier) = clash {
             handler_ok[index] = false;
             cx.error_spanned_by(
@@ -304,7 +404,8 @@ fn check_variant_names(cx: &Ctxt, server: &Server<'_>, handler_ok: &mut [bool]) 
 fn check_reserved_names(cx: &Ctxt, server: &Server<'_>, handler_ok: &mut [bool]) -> bool {
     for (index, handler) in server.handlers.iter().enumerate() {
         let ident = &handler.original.sig.ident;
-        if RESERVED_CLIENT.iter().any(|name| ident == name) {
+        // Info handlers have no client function.
+        if handler.kind != Kind::Info && RESERVED_CLIENT.iter().any(|name| ident == name) {
             handler_ok[index] = false;
             cx.error_spanned_by(
                 ident,
@@ -342,7 +443,7 @@ fn check_init(cx: &Ctxt, server: &Server<'_>, init: &Special<'_>) {
             "`#[init]` builds the server's state, so it takes no `self`: `fn init(arg: A) -> Self`",
         );
     }
-    check_args(cx, &init.args, "init");
+    check_args(cx, server, &init.args, Kind::Init);
     if init_return(server, &method.sig.output).is_none() {
         let span_of: &dyn quote::ToTokens = match &method.sig.output {
             ReturnType::Type(_, ty) => ty,
@@ -350,22 +451,31 @@ fn check_init(cx: &Ctxt, server: &Server<'_>, init: &Special<'_>) {
         };
         cx.error_spanned_by(
             span_of,
-            "`#[init]` must return `Self` or `Result<Self, E>`, where `E: Display + Debug + Send + 'static`",
+            "`#[init]` must return `Self` or `Result<Self, E>`, where \
+             `E: Display + Debug + Send + 'static`; or `Option<Self>` or \
+             `Result<Option<Self>, E>`, whose `None` chooses not to start (`:ignore`)",
         );
     }
 }
 
-fn check_terminate(cx: &Ctxt, terminate: &Special<'_>) {
+fn check_terminate(cx: &Ctxt, server: &Server<'_>, terminate: &Special<'_>) {
     let method = terminate.original;
     check_qualifiers(cx, method, "terminate");
     check_receiver(cx, method, "terminate");
-    if terminate.args.len() > 1 {
+    let (contexts, others): (Vec<&Arg<'_>>, Vec<&Arg<'_>>) = terminate
+        .args
+        .iter()
+        .partition(|arg| matches!(arg.role, Role::Context));
+    for context in contexts {
+        check_context(cx, server, context, Kind::Terminate);
+    }
+    if others.len() > 1 {
         cx.error_spanned_by(
             &method.sig.inputs,
             "`#[terminate]` takes `&mut self` and, optionally, the reason: `reason: &ExitReason`",
         );
     }
-    if let Some(arg) = terminate.args.first() {
+    if let Some(arg) = others.first() {
         if !matches!(*arg.original.ty, Type::Reference(_)) {
             cx.error_spanned_by(
                 &arg.original.ty,
@@ -381,14 +491,15 @@ fn check_terminate(cx: &Ctxt, terminate: &Special<'_>) {
 }
 
 /// What an `#[init]` returns.
-pub(crate) enum InitReturn<'a> {
-    /// `Self`: init cannot fail.
-    State,
-    /// `Result<Self, E>`, with `E`.
-    Result(&'a Type),
+pub(crate) struct InitReturn<'a> {
+    /// `Result<_, E>`: init can fail with `E`.
+    pub(crate) error: Option<&'a Type>,
+    /// `Option<Self>`: init can choose not to start.
+    pub(crate) optional: bool,
 }
 
-/// What `#[init]` returns, or `None` if it is neither `Self` nor `Result<Self, E>`.
+/// What `#[init]` returns, or `None` if it is not one of `Self`,
+/// `Option<Self>`, `Result<Self, E>` and `Result<Option<Self>, E>`.
 pub(crate) fn init_return<'a>(
     server: &Server<'_>,
     output: &'a ReturnType,
@@ -396,10 +507,20 @@ pub(crate) fn init_return<'a>(
     let ReturnType::Type(_, ty) = output else {
         return None;
     };
-    if is_self(server, ty) {
-        return Some(InitReturn::State);
-    }
-    let Type::Path(path) = &**ty else { return None };
+    let (ok, error) = match result_types(ty) {
+        Some((ok, error)) => (ok, Some(error)),
+        None => (&**ty, None),
+    };
+    let (state, optional) = match option_type(ok) {
+        Some(state) => (state, true),
+        None => (ok, false),
+    };
+    is_self(server, state).then_some(InitReturn { error, optional })
+}
+
+/// `Result<T, E>`: `T` and `E`.
+fn result_types(ty: &Type) -> Option<(&Type, &Type)> {
+    let Type::Path(path) = ty else { return None };
     let last = path.path.segments.last()?;
     if last.ident != "Result" {
         return None;
@@ -411,10 +532,26 @@ pub(crate) fn init_return<'a>(
         syn::GenericArgument::Type(ty) => Some(ty),
         _ => None,
     });
-    let (Some(ok), Some(error), None) = (types.next(), types.next(), types.next()) else {
+    match (types.next(), types.next(), types.next()) {
+        (Some(ok), Some(error), None) => Some((ok, error)),
+        _ => None,
+    }
+}
+
+/// `Option<T>`: `T`.
+fn option_type(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
         return None;
     };
-    is_self(server, ok).then_some(InitReturn::Result(error))
+    match args.args.iter().collect::<Vec<_>>().as_slice() {
+        [syn::GenericArgument::Type(ty)] => Some(ty),
+        _ => None,
+    }
 }
 
 fn is_self(server: &Server<'_>, ty: &Type) -> bool {

@@ -82,8 +82,9 @@ pub enum StopError {
     /// would wait for ever. Return from the handler instead.
     #[error("calling self: a server cannot wait for its own stop")]
     CallingSelf,
-    /// The server did not finish within the timeout and was killed.
-    #[error("the server did not stop in time and was killed")]
+    /// The server did not finish stopping within the timeout. It goes on
+    /// stopping; it is not killed.
+    #[error("the server did not stop within the timeout")]
     Timeout,
     /// The server stopped, but for another reason than the one asked for
     /// (it panicked first, or its `terminate` panicked).
@@ -109,6 +110,13 @@ pub enum StartError<T: GenServer> {
     /// The name is registered to a running server of another type.
     #[error("the name `{0}` is registered to a server of another type")]
     NameInUse(String),
+    /// `init` chose not to start the server (`:ignore`): it returned `None`.
+    /// Nothing is left behind.
+    #[error("init chose not to start the server")]
+    Ignore,
+    /// `init` did not finish within the start timeout and was killed.
+    #[error("init did not finish within the start timeout")]
+    Timeout,
     /// `start` was polled outside a tokio runtime, where no task can be spawned.
     #[error("no tokio runtime: start a server from within a tokio runtime")]
     NoRuntime,
@@ -121,6 +129,8 @@ impl<T: GenServer> fmt::Debug for StartError<T> {
             Self::Exit(reason) => f.debug_tuple("Exit").field(reason).finish(),
             Self::AlreadyStarted(server) => f.debug_tuple("AlreadyStarted").field(server).finish(),
             Self::NameInUse(name) => f.debug_tuple("NameInUse").field(name).finish(),
+            Self::Ignore => f.write_str("Ignore"),
+            Self::Timeout => f.write_str("Timeout"),
             Self::NoRuntime => f.write_str("NoRuntime"),
         }
     }

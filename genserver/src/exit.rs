@@ -10,8 +10,9 @@ use tokio::sync::futures::Notified;
 ///
 /// Every caller still waiting on a server when it stops receives the reason
 /// inside [`CallError::Exit`](crate::CallError::Exit), and so does the server's
-/// own `terminate` callback. `Normal` and `Shutdown` are the orderly reasons
-/// (see [`is_normal`](Self::is_normal)); the others mean something went wrong.
+/// own `terminate` callback. `Normal`, `Shutdown` and `ShutdownWith` are the
+/// orderly reasons (see [`is_normal`](Self::is_normal)); the others mean
+/// something went wrong.
 ///
 /// ```
 /// use genserver::ExitReason;
@@ -20,6 +21,11 @@ use tokio::sync::futures::Notified;
 /// assert_eq!(reason.to_string(), "lost connection to the database");
 /// assert!(!reason.is_normal());
 /// assert!(ExitReason::Shutdown.is_normal());
+///
+/// // `{:shutdown, :closed}`: orderly, with a term of its own.
+/// let closed = ExitReason::shutdown("closed");
+/// assert!(closed.is_normal());
+/// assert_eq!(closed.to_string(), "shutdown: closed");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -29,9 +35,14 @@ pub enum ExitReason {
     Normal,
     /// The server was asked to shut down, typically by its owner or supervisor.
     Shutdown,
-    /// The server was stopped by force: it did not finish `terminate` within the
-    /// timeout given to [`ServerRef::stop_with`](crate::ServerRef::stop_with),
-    /// or its task was cancelled (for example because the tokio runtime shut down).
+    /// An orderly shutdown that says why: `{:shutdown, term}` in OTP. Like
+    /// [`Shutdown`](Self::Shutdown), it is not a crash: a supervisor does not
+    /// restart a transient child that exits with it.
+    ShutdownWith(Arc<str>),
+    /// The server was stopped by force, without running `terminate`: by
+    /// [`ServerRef::kill`](crate::ServerRef::kill), by a start timeout, or
+    /// because its task was cancelled (for example when the tokio runtime
+    /// shut down).
     Killed,
     /// A handler, `init` or `terminate` panicked; the panic message is kept.
     Panic(Arc<str>),
@@ -45,11 +56,16 @@ impl ExitReason {
         Self::Custom(reason.into())
     }
 
-    /// `true` for the orderly reasons, [`Normal`](Self::Normal) and
-    /// [`Shutdown`](Self::Shutdown), as in OTP, where only other reasons are
-    /// reported as crashes.
+    /// An orderly shutdown with a reason: `{:shutdown, term}`.
+    pub fn shutdown(reason: impl Into<Arc<str>>) -> Self {
+        Self::ShutdownWith(reason.into())
+    }
+
+    /// `true` for the orderly reasons, [`Normal`](Self::Normal),
+    /// [`Shutdown`](Self::Shutdown) and [`ShutdownWith`](Self::ShutdownWith),
+    /// as in OTP, where only other reasons are reported as crashes.
     pub fn is_normal(&self) -> bool {
-        matches!(self, Self::Normal | Self::Shutdown)
+        matches!(self, Self::Normal | Self::Shutdown | Self::ShutdownWith(_))
     }
 
     /// The panic message, when the reason is a panic.
@@ -66,6 +82,7 @@ impl fmt::Display for ExitReason {
         match self {
             Self::Normal => f.write_str("normal"),
             Self::Shutdown => f.write_str("shutdown"),
+            Self::ShutdownWith(reason) => write!(f, "shutdown: {reason}"),
             Self::Killed => f.write_str("killed"),
             Self::Panic(message) => write!(f, "panicked: {message}"),
             Self::Custom(reason) => f.write_str(reason),

@@ -206,6 +206,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod call;
+mod context;
 mod error;
 mod exit;
 mod lifecycle;
@@ -215,14 +216,18 @@ mod registry;
 mod reply;
 mod server;
 mod server_ref;
+mod timer;
 
 pub use call::{Call, DEFAULT_CALL_TIMEOUT};
+pub use context::Context;
 pub use error::{CallError, CastError, StartError, StopError};
 pub use exit::ExitReason;
+pub use lifecycle::StartOptions;
 pub use registry::whereis;
 pub use reply::ReplyTo;
 pub use server::GenServer;
-pub use server_ref::{ServerId, ServerRef};
+pub use server_ref::{ServerId, ServerRef, WeakRef};
+pub use timer::{TimerRef, send_after, send_interval};
 
 /// Turns an inherent impl block into a server, as `use GenServer` does for
 /// an Elixir module.
@@ -447,11 +452,15 @@ pub use genserver_macros::init;
 /// block. Used anywhere else, it is a compile error.
 pub use genserver_macros::terminate;
 
+/// Marks an info handler in a [`#[gen_server]`](gen_server) impl block:
+/// `handle_info/2`. Used anywhere else, it is a compile error.
+pub use genserver_macros::info;
+
 /// What a module using servers needs: `use genserver::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        CallError, CastError, ExitReason, GenServer, ServerRef, StartError, StopError, call, cast,
-        gen_server, init, terminate,
+        CallError, CastError, Context, ExitReason, GenServer, ReplyTo, ServerRef, StartError,
+        StartOptions, StopError, TimerRef, WeakRef, call, cast, gen_server, info, init, terminate,
     };
 }
 
@@ -461,5 +470,18 @@ pub mod prelude {
 pub mod __private {
     pub use crate::lifecycle::start;
     pub use crate::server_ref::{ClientOf, RawRef};
-    pub use crate::{Call, CastError, ExitReason, GenServer, ReplyTo, ServerRef, StartError};
+    pub use crate::{
+        Call, CastError, Context, ExitReason, GenServer, ReplyTo, ServerRef, StartError,
+        StartOptions,
+    };
+
+    /// Sends a call handler's reply, or keeps it until `terminate` has run
+    /// when the handler asked to stop.
+    pub fn reply<T: GenServer, R: Send + 'static>(
+        ctx: &mut Context<T>,
+        reply_to: ReplyTo<R>,
+        reply: R,
+    ) {
+        ctx.reply(reply_to, reply);
+    }
 }

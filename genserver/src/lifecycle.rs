@@ -5,38 +5,78 @@ use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, OnceLock};
+use std::task::Poll;
+use std::time::Duration;
 
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
+use tokio::time::Instant;
 
+use crate::context::{self, Context};
 use crate::exit::ExitSignal;
-use crate::mailbox::{Envelope, Mailbox};
+use crate::mailbox::{Envelope, Mailbox, Recv};
 use crate::panic::{self, CatchUnwind};
 use crate::registry::{self, Taken};
 use crate::server_ref::{Inner, RawRef};
+use crate::timer::Taken as TimerTaken;
 use crate::{ExitReason, GenServer, ServerId, ServerRef, StartError};
 
-tokio::task_local! {
-    /// The server whose task is running, for `CallingSelf` detection.
-    static CURRENT: ServerId;
+/// How to start a server: the options of `GenServer.start/3`.
+///
+/// ```
+/// # use genserver::prelude::*;
+/// # use std::time::Duration;
+/// # #[derive(Default)] struct Cache;
+/// # #[gen_server] impl Cache { #[cast] fn clear(&mut self) {} }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let options = StartOptions::new().name("cache").timeout(Duration::from_secs(1));
+/// let cache = Cache::start_with(options, Cache).await?;
+/// assert_eq!(cache.name(), Some("cache"));
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct StartOptions {
+    name: Option<String>,
+    timeout: Option<Duration>,
 }
 
-/// The server the current task belongs to, if any.
-pub(crate) fn current_server() -> Option<ServerId> {
-    CURRENT.try_with(|id| *id).ok()
+impl StartOptions {
+    /// No name, no timeout: what `start` uses.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers the server under `name` before `init` runs: `name:`.
+    #[must_use]
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Gives `init` at most `timeout`: `timeout:`. An `init` that overruns it
+    /// is killed, and start returns [`StartError::Timeout`] with the name
+    /// free again. By default `init` may take as long as it needs (OTP's
+    /// default is `:infinity` too).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
 }
 
 /// How `init` failed, as reported from the new task to its starter.
 enum InitFailure<E> {
     Error(E),
     Exit(ExitReason),
+    Ignore,
 }
 
-/// Starts a server of type `T`, registered under `name` if one is given, and
-/// returns once its `init` has finished.
+/// Starts a server of type `T` with `options`, and returns once its `init`
+/// has finished.
 #[doc(hidden)]
 pub async fn start<T: GenServer>(
-    name: Option<&str>,
+    options: StartOptions,
     arg: T::InitArg,
 ) -> Result<ServerRef<T>, StartError<T>> {
     let Ok(runtime) = Handle::try_current() else {
@@ -45,14 +85,14 @@ pub async fn start<T: GenServer>(
     let id = ServerId::next();
     let inner = Arc::new(Inner {
         id,
-        name: name.map(Box::from),
+        name: options.name.map(String::into_boxed_str),
         handles: AtomicUsize::new(1),
         mailbox: Mailbox::new(),
         exit: ExitSignal::new(),
         task: OnceLock::new(),
     });
-    let server = ServerRef::from_raw(RawRef::first(inner));
-    if let Some(name) = name {
+    let server: ServerRef<T> = ServerRef::from_raw(RawRef::first(inner));
+    if let Some(name) = server.name() {
         // The name is taken before `init` runs, as in OTP, so that two
         // concurrent starts under one name cannot both run `init`.
         registry::register(name, &server).map_err(|taken| match taken {
@@ -61,15 +101,32 @@ pub async fn start<T: GenServer>(
         })?;
     }
     let guard = ExitGuard {
-        server: Arc::clone(server.raw().inner()),
+        ctx: Context::new(Arc::clone(server.raw().inner())),
         batch: VecDeque::new(),
         finished: false,
     };
     let (started, init_done) = oneshot::channel();
-    let task = runtime.spawn(CURRENT.scope(id, run::<T>(arg, guard, started)));
+    let task = runtime.spawn(context::scope(id, run::<T>(arg, guard, started)));
     // Only this function sets it, once.
     let _ = server.raw().inner().task.set(task.abort_handle());
-    match init_done.await {
+    let outcome = match options.timeout {
+        None => init_done.await,
+        Some(timeout) => {
+            if let Ok(outcome) = tokio::time::timeout(timeout, init_done).await {
+                outcome
+            } else {
+                // Killed: cancelled at its next `.await`. The name is freed
+                // now, so that it is free when this returns even if `init`
+                // blocks its thread.
+                task.abort();
+                if let Some(name) = server.name() {
+                    registry::unregister(name, id);
+                }
+                return Err(StartError::Timeout);
+            }
+        }
+    };
+    match outcome {
         Ok(Ok(())) => Ok(server),
         Ok(Err(failure)) => {
             // The task ends right after reporting; wait so that none is left.
@@ -77,6 +134,7 @@ pub async fn start<T: GenServer>(
             Err(match failure {
                 InitFailure::Error(error) => StartError::Init(error),
                 InitFailure::Exit(reason) => StartError::Exit(reason),
+                InitFailure::Ignore => StartError::Ignore,
             })
         }
         Err(_) => {
@@ -95,8 +153,13 @@ async fn run<T: GenServer>(
     mut guard: ExitGuard<T>,
     started: oneshot::Sender<Result<(), InitFailure<T::InitError>>>,
 ) {
-    let mut state = match CatchUnwind::new(T::init(arg)).await {
-        Ok(Ok(state)) => state,
+    let mut state = match CatchUnwind::new(T::init(arg, &mut guard.ctx)).await {
+        Ok(Ok(Some(state))) => state,
+        Ok(Ok(None)) => {
+            guard.finish(ExitReason::Normal);
+            let _ = started.send(Err(InitFailure::Ignore));
+            return;
+        }
         Ok(Err(error)) => {
             guard.finish(ExitReason::custom(format!("init failed: {error}")));
             let _ = started.send(Err(InitFailure::Error(error)));
@@ -117,8 +180,8 @@ async fn run<T: GenServer>(
     // costs a little on every poll, so this way it is paid once per batch of
     // messages. A panic in a handler unwinds out of the loop, whose borrow of
     // the state then ends, and `terminate` gets the state as the panic left it.
-    let ExitGuard { server, batch, .. } = &mut guard;
-    let reason = match CatchUnwind::new(receive_loop(&mut state, &server.mailbox, batch)).await {
+    let ExitGuard { ctx, batch, .. } = &mut guard;
+    let reason = match CatchUnwind::new(receive_loop(&mut state, ctx, batch)).await {
         Ok(reason) => reason,
         Err(message) => ExitReason::Panic(message),
     };
@@ -126,6 +189,11 @@ async fn run<T: GenServer>(
         Ok(()) => reason,
         Err(message) => ExitReason::Panic(message),
     };
+    // `{:stop, reason, reply, state}`: the reply goes once `terminate` has
+    // run, whether or not it panicked.
+    for reply in guard.ctx.take_replies() {
+        let _ = panic::catch(reply);
+    }
     let reason = match panic::catch(move || drop(state)) {
         Ok(()) => reason,
         Err(message) => ExitReason::Panic(message),
@@ -133,31 +201,127 @@ async fn run<T: GenServer>(
     guard.finish(reason);
 }
 
-/// Handles one envelope at a time until the server must stop; returns why.
+/// What the server handles next.
+enum Next<T: GenServer> {
+    Message(T::Message),
+    Info(T::Info),
+    Stop(ExitReason),
+    /// Every handle is gone and the mailbox is empty.
+    Unreachable,
+}
+
+/// Handles one message at a time until the server must stop; returns why.
 async fn receive_loop<T: GenServer>(
     state: &mut T,
-    mailbox: &Mailbox<T::Message>,
-    batch: &mut VecDeque<Envelope<T::Message>>,
+    ctx: &mut Context<T>,
+    batch: &mut VecDeque<Envelope<T>>,
 ) -> ExitReason {
     loop {
-        let Some(envelope) = poll_fn(|cx| mailbox.poll_recv(batch, cx)).await else {
-            // Every handle is gone and the mailbox is empty: nobody can reach
-            // the server any more.
-            return ExitReason::Normal;
-        };
-        match envelope {
-            Envelope::Message(message) => state.handle_message(message).await,
-            Envelope::Stop(reason) => return reason,
+        // A stop asked for by the last callback (or by `init`) wins; a
+        // continue runs before anything in the mailbox.
+        if let Some(reason) = ctx.take_stop() {
+            return reason;
+        }
+        if let Some(info) = ctx.take_continue() {
+            state.handle_info(info, ctx).await;
+            continue;
+        }
+        if ctx.take_hibernate() {
+            ctx.server().mailbox.release(batch);
+        }
+        match next(ctx, batch).await {
+            Next::Message(message) => state.handle_message(message, ctx).await,
+            Next::Info(info) => state.handle_info(info, ctx).await,
+            Next::Stop(reason) => return reason,
+            Next::Unreachable => return ExitReason::Normal,
         }
     }
 }
 
-/// Holds a server's shared state for its task, with the batch of messages
-/// the receive loop took from the mailbox, and makes sure the server's end is
+/// Waits for what the server handles next: a message, an info message (sent,
+/// from a timer, or the idle timeout's), or a stop request.
+async fn next<T: GenServer>(ctx: &mut Context<T>, batch: &mut VecDeque<Envelope<T>>) -> Next<T> {
+    let mut idle = ctx.take_idle();
+    let idle_at = idle.as_ref().map(|(deadline, _)| *deadline);
+    loop {
+        let envelope = poll_fn(|cx| poll_next(ctx, batch, idle_at, cx)).await;
+        let Some(envelope) = envelope else {
+            // The idle timeout: no message came in time.
+            let (_, info) = idle.take().expect("only an armed idle timeout fires");
+            return Next::Info(info);
+        };
+        match envelope {
+            Recv::Envelope(Envelope::Message(message)) => return Next::Message(message),
+            Recv::Envelope(Envelope::Info(info)) => return Next::Info(info),
+            Recv::Envelope(Envelope::Stop(reason)) => return Next::Stop(reason),
+            Recv::Envelope(Envelope::Timer(key)) => {
+                let mailbox = &ctx.server().mailbox;
+                match mailbox.take_timer(key) {
+                    Some(TimerTaken::Message(info)) => return Next::Info(info),
+                    Some(TimerTaken::Maker(mut make)) => {
+                        let info = make();
+                        mailbox.restore_timer(key, make);
+                        return Next::Info(info);
+                    }
+                    // Cancelled after it expired: as if it had never been sent,
+                    // so it does not cancel the idle timeout either.
+                    None => {}
+                }
+            }
+            Recv::Unreachable => return Next::Unreachable,
+            Recv::Empty { .. } => unreachable!("poll_next waits while the mailbox is empty"),
+        }
+    }
+}
+
+/// Polls the mailbox, first firing the timers and the idle timeout that are
+/// due; `Ready(None)` when the idle timeout fires.
+fn poll_next<T: GenServer>(
+    ctx: &mut Context<T>,
+    batch: &mut VecDeque<Envelope<T>>,
+    idle_at: Option<Instant>,
+    cx: &mut std::task::Context<'_>,
+) -> Poll<Option<Recv<T>>> {
+    let mut idle_due = false;
+    let mut woken_at = ctx.poll_wake_up(cx);
+    loop {
+        if let Some(woken_at) = woken_at.take() {
+            let now = Instant::now().max(woken_at);
+            ctx.server().mailbox.expire_timers(now);
+            idle_due = idle_at.is_some_and(|at| at <= now);
+        }
+        let next_timer = match ctx.server().mailbox.poll_recv(batch, cx) {
+            Poll::Ready(Recv::Empty { next_timer }) => next_timer,
+            Poll::Ready(recv) => return Poll::Ready(Some(recv)),
+            // Out of cooperative budget: tokio wakes the task again soon.
+            Poll::Pending => return Poll::Pending,
+        };
+        // Nothing is waiting: only now may the idle timeout fire, so that a
+        // timeout of zero loses to a message already there.
+        if idle_due {
+            return Poll::Ready(None);
+        }
+        let wake_at = match (idle_at, next_timer) {
+            (Some(idle), Some(timer)) => idle.min(timer),
+            (idle, timer) => match idle.or(timer) {
+                Some(at) => at,
+                None => return Poll::Pending,
+            },
+        };
+        woken_at = ctx.arm_wake_up(wake_at, cx);
+        if woken_at.is_none() {
+            return Poll::Pending;
+        }
+        // Already due: fire it, then look at the mailbox again.
+    }
+}
+
+/// Holds a server's context for its task, with the batch of messages the
+/// receive loop took from the mailbox, and makes sure the server's end is
 /// published exactly once, also when its task is cancelled and never finishes.
 struct ExitGuard<T: GenServer> {
-    server: Arc<Inner<T>>,
-    batch: VecDeque<Envelope<T::Message>>,
+    ctx: Context<T>,
+    batch: VecDeque<Envelope<T>>,
     finished: bool,
 }
 
@@ -167,26 +331,29 @@ impl<T: GenServer> ExitGuard<T> {
     /// 2. the name is freed;
     /// 3. the exit reason is set and everyone waiting for it is woken
     ///    (`stop`, and callers whose reply slot was dropped by a panic);
-    /// 4. requests still queued are dropped, and their callers read the reason.
+    /// 4. requests still queued, timers and the context's requests are
+    ///    dropped, and the callers of queued calls read the reason.
     fn finish(&mut self, reason: ExitReason) {
         self.finished = true;
-        let queued = self.server.mailbox.close();
-        if let Some(name) = &self.server.name {
-            registry::unregister(name, self.server.id);
+        let server = Arc::clone(self.ctx.server());
+        let queued = server.mailbox.close();
+        if let Some(name) = &server.name {
+            registry::unregister(name, server.id);
         }
-        self.server.exit.set(reason);
+        server.exit.set(reason);
         // Dropping a queued message runs its arguments' destructors, which
         // are user code: a panic there must not escape into the runtime.
         let batch = std::mem::take(&mut self.batch);
-        let _ = panic::catch(move || drop((batch, queued)));
+        let requests = self.ctx.take_requests();
+        let _ = panic::catch(move || drop((batch, queued, requests)));
     }
 }
 
 impl<T: GenServer> Drop for ExitGuard<T> {
     fn drop(&mut self) {
         if !self.finished {
-            // The task was cancelled: killed after a stop timeout, or its
-            // runtime shut down. `terminate` cannot run without its task.
+            // The task was cancelled: killed, or its runtime shut down.
+            // `terminate` cannot run without its task.
             self.finish(ExitReason::Killed);
         }
     }

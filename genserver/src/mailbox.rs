@@ -2,9 +2,11 @@
 //!
 //! Every request a server receives is an [`Envelope`] in one FIFO queue, so
 //! everything one client sends is handled in the order it was sent, whatever
-//! its kind. New kinds of request (info messages, timers, exit signals from
-//! links, `Down` notices from monitors, system requests) are new variants
-//! here, handled by the receive loop in [`crate::lifecycle`].
+//! its kind. New kinds of request (exit signals from links, `Down` notices
+//! from monitors, system requests) are new variants here, handled by the
+//! receive loop in [`crate::lifecycle`]. The server's timers live under the
+//! same lock (see [`crate::timer`]): an expired timer joins the queue as a
+//! token.
 //!
 //! The queue lives inline in the server's shared state and allocates nothing
 //! until the first message arrives, so an idle server costs no queue memory
@@ -14,28 +16,63 @@
 //! without locking. The receiver spends tokio's cooperative budget for each
 //! message, as tokio's own channels do, so a flooded server still yields to
 //! the other tasks of its thread.
+//!
+//! After a burst, the queues keep the capacity they grew to. The receiver
+//! gives it back when it finds the mailbox empty (see [`SPARE`]), or all of it
+//! on request ([`Mailbox::release`], what hibernation does).
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker, ready};
 
-use crate::ExitReason;
+use tokio::time::Instant;
+
+use crate::timer::{Kind, Removed, Taken, TimerKey, Timers};
+use crate::{ExitReason, GenServer};
+
+/// How many slots an empty queue may keep: beyond this, an idle server's
+/// queues are freed, so a burst leaves no memory behind, while a server
+/// whose traffic comes in small batches does not reallocate for each.
+pub(crate) const SPARE: usize = 64;
 
 /// One entry in a server's mailbox.
-pub(crate) enum Envelope<M> {
+pub(crate) enum Envelope<T: GenServer> {
     /// A call or a cast: the server's own message type, built by its client.
-    Message(M),
+    Message(T::Message),
+    /// An info message sent to the server.
+    Info(T::Info),
+    /// A timer of the server's expired: its message is still in the table.
+    Timer(TimerKey),
     /// A request to stop with this reason once everything before it is handled.
     Stop(ExitReason),
 }
 
-/// The shared queue. Unbounded: a send never waits.
-pub(crate) struct Mailbox<M> {
-    shared: Mutex<Shared<M>>,
+/// What a closed mailbox still held: the queue and the timers.
+pub(crate) type Closed<T> = (
+    VecDeque<Envelope<T>>,
+    Option<Box<Timers<<T as GenServer>::Info>>>,
+);
+
+/// What the receiver finds in the mailbox.
+pub(crate) enum Recv<T: GenServer> {
+    /// The next envelope.
+    Envelope(Envelope<T>),
+    /// The mailbox is empty and no handle to the server is left: nothing can
+    /// arrive any more.
+    Unreachable,
+    /// The mailbox is empty; the receiver is woken when that changes, and
+    /// should wake itself up at `next_timer`, the earliest deadline of the
+    /// server's timers.
+    Empty { next_timer: Option<Instant> },
 }
 
-struct Shared<M> {
-    queue: VecDeque<Envelope<M>>,
+/// The shared queue. Unbounded: a send never waits.
+pub(crate) struct Mailbox<T: GenServer> {
+    shared: Mutex<Shared<T>>,
+}
+
+struct Shared<T: GenServer> {
+    queue: VecDeque<Envelope<T>>,
     /// Set while the receiver waits for a message; a sender takes and wakes it.
     receiver: Option<Waker>,
     /// No handle to the server is left: once the queue is empty, nothing can
@@ -43,9 +80,12 @@ struct Shared<M> {
     unreachable: bool,
     /// The server is stopping: sends fail from now on.
     closed: bool,
+    /// The server's timers; allocated by the first one armed, freed with
+    /// the last one.
+    timers: Option<Box<Timers<T::Info>>>,
 }
 
-impl<M> Mailbox<M> {
+impl<T: GenServer> Mailbox<T> {
     pub(crate) fn new() -> Self {
         Self {
             shared: Mutex::new(Shared {
@@ -53,17 +93,18 @@ impl<M> Mailbox<M> {
                 receiver: None,
                 unreachable: false,
                 closed: false,
+                timers: None,
             }),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Shared<M>> {
+    fn lock(&self) -> MutexGuard<'_, Shared<T>> {
         // No code that can panic runs under this lock, but stay usable if it did.
         self.shared.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Queues `envelope`, or gives it back if the server is stopping.
-    pub(crate) fn send(&self, envelope: Envelope<M>) -> Result<(), Envelope<M>> {
+    pub(crate) fn send(&self, envelope: Envelope<T>) -> Result<(), Envelope<T>> {
         let receiver = {
             let mut shared = self.lock();
             if shared.closed {
@@ -83,10 +124,15 @@ impl<M> Mailbox<M> {
         self.lock().closed
     }
 
-    /// Records that no handle to the server is left, waking the receiver.
-    pub(crate) fn set_unreachable(&self) {
+    /// Records that no handle to the server is left, waking the receiver,
+    /// if `none_left` still holds under the lock (the server itself may
+    /// have made a handle since).
+    pub(crate) fn set_unreachable_if(&self, none_left: impl FnOnce() -> bool) {
         let receiver = {
             let mut shared = self.lock();
+            if !none_left() {
+                return;
+            }
             shared.unreachable = true;
             shared.receiver.take()
         };
@@ -95,38 +141,158 @@ impl<M> Mailbox<M> {
         }
     }
 
-    /// Refuses every later send and hands back what is still queued.
-    pub(crate) fn close(&self) -> VecDeque<Envelope<M>> {
+    /// Records that a handle exists again (made by the server itself from
+    /// its context), so the server waits for messages once more. Called
+    /// after the handle count went up, so that `set_unreachable_if` sees it.
+    pub(crate) fn set_reachable(&self) {
+        self.lock().unreachable = false;
+    }
+
+    /// Refuses every later send and hands back what is still queued, with
+    /// the timers, for the caller to drop outside the lock.
+    pub(crate) fn close(&self) -> Closed<T> {
         let mut shared = self.lock();
         shared.closed = true;
         shared.receiver = None;
-        std::mem::take(&mut shared.queue)
+        (std::mem::take(&mut shared.queue), shared.timers.take())
     }
 
     /// The next envelope: from `batch` (what the receiver took last time), or
-    /// else from the shared queue, all of which moves into `batch`. `None`
-    /// once the queue is empty and no handle to the server is left.
+    /// else from the shared queue, all of which moves into `batch`. Pending
+    /// only when the task has spent its cooperative budget.
     pub(crate) fn poll_recv(
         &self,
-        batch: &mut VecDeque<Envelope<M>>,
+        batch: &mut VecDeque<Envelope<T>>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Envelope<M>>> {
+    ) -> Poll<Recv<T>> {
         let coop = ready!(tokio::task::coop::poll_proceed(cx));
         if let Some(envelope) = batch.pop_front() {
             coop.made_progress();
-            return Poll::Ready(Some(envelope));
+            return Poll::Ready(Recv::Envelope(envelope));
         }
         let mut shared = self.lock();
         if shared.queue.is_empty() {
             if shared.unreachable {
-                return Poll::Ready(None);
+                return Poll::Ready(Recv::Unreachable);
             }
             shared.receiver = Some(cx.waker().clone());
-            return Poll::Pending;
+            let next_timer = shared.timers.as_mut().and_then(|timers| timers.earliest());
+            // Idle: give back what a burst left, outside the lock.
+            let spare =
+                (shared.queue.capacity() > SPARE).then(|| std::mem::take(&mut shared.queue));
+            drop(shared);
+            if batch.capacity() > SPARE {
+                *batch = VecDeque::new();
+            }
+            drop(spare);
+            return Poll::Ready(Recv::Empty { next_timer });
         }
         std::mem::swap(&mut shared.queue, batch);
         drop(shared);
         coop.made_progress();
-        Poll::Ready(batch.pop_front())
+        match batch.pop_front() {
+            Some(envelope) => Poll::Ready(Recv::Envelope(envelope)),
+            None => unreachable!("the queue swapped in was not empty"),
+        }
+    }
+
+    /// Frees every queue slot an empty mailbox holds: hibernation.
+    pub(crate) fn release(&self, batch: &mut VecDeque<Envelope<T>>) {
+        let spare = {
+            let mut shared = self.lock();
+            shared
+                .queue
+                .is_empty()
+                .then(|| std::mem::take(&mut shared.queue))
+        };
+        drop(spare);
+        if batch.is_empty() {
+            *batch = VecDeque::new();
+        }
+    }
+
+    /// Arms a timer; gives `kind` back if the server is stopping. Wakes the
+    /// receiver when the new timer is the earliest, so it re-arms its sleep.
+    pub(crate) fn arm_timer(
+        &self,
+        deadline: Instant,
+        kind: Kind<T::Info>,
+    ) -> Result<TimerKey, Kind<T::Info>> {
+        let receiver = {
+            let mut shared = self.lock();
+            if shared.closed {
+                return Err(kind);
+            }
+            let timers = shared.timers.get_or_insert_with(|| Box::new(Timers::new()));
+            let earliest = timers.earliest().is_none_or(|earliest| deadline < earliest);
+            let key = timers.insert(deadline, kind);
+            let receiver = if earliest {
+                shared.receiver.take()
+            } else {
+                None
+            };
+            (key, receiver)
+        };
+        let (key, receiver) = receiver;
+        if let Some(receiver) = receiver {
+            receiver.wake();
+        }
+        Ok(key)
+    }
+
+    /// Queues a token for every timer due at `now` or before.
+    pub(crate) fn expire_timers(&self, now: Instant) {
+        let mut shared = self.lock();
+        let Shared { queue, timers, .. } = &mut *shared;
+        if let Some(timers) = timers {
+            timers.expire(now, |key| queue.push_back(Envelope::Timer(key)));
+        }
+    }
+
+    /// Takes what the expired timer `key` delivers, if it is still live.
+    pub(crate) fn take_timer(&self, key: TimerKey) -> Option<Taken<T::Info>> {
+        let (taken, emptied) = {
+            let mut shared = self.lock();
+            let timers = shared.timers.as_mut()?;
+            let taken = timers.take(key);
+            let emptied = if timers.live() == 0 {
+                shared.timers.take()
+            } else {
+                None
+            };
+            (taken, emptied)
+        };
+        drop(emptied);
+        taken
+    }
+
+    /// Gives an interval timer its maker back after it made a message.
+    pub(crate) fn restore_timer(&self, key: TimerKey, maker: crate::timer::Maker<T::Info>) {
+        let refused = match self.lock().timers.as_mut() {
+            Some(timers) => timers.restore(key, maker),
+            None => Some(maker),
+        };
+        drop(refused);
+    }
+
+    /// Cancels a timer: `true` if it was still live.
+    pub(crate) fn cancel_timer(&self, key: TimerKey) -> bool {
+        let (removed, emptied): (Option<Removed<T::Info>>, _) = {
+            let mut shared = self.lock();
+            let Some(timers) = shared.timers.as_mut() else {
+                return false;
+            };
+            let removed = timers.remove(key);
+            let emptied = if timers.live() == 0 {
+                shared.timers.take()
+            } else {
+                None
+            };
+            (removed, emptied)
+        };
+        let live = removed.is_some();
+        // What the timer held is user data: drop it outside the lock.
+        drop((removed, emptied));
+        live
     }
 }

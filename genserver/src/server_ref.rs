@@ -5,14 +5,15 @@ use std::hash::{Hash, Hasher};
 use std::num::NonZeroU64;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
 use tokio::task::AbortHandle;
 
 use crate::exit::ExitSignal;
 use crate::mailbox::{Envelope, Mailbox};
-use crate::{Call, CallError, CastError, ExitReason, GenServer, ReplyTo, StopError, lifecycle};
+use crate::timer::{Kind, TimerKey, TimerRef, TimerTable};
+use crate::{Call, CallError, CastError, ExitReason, GenServer, ReplyTo, StopError, context};
 
 /// A server's identity, unique within the process: the pid of OTP.
 ///
@@ -41,11 +42,16 @@ pub(crate) struct Inner<T: GenServer> {
     /// How many `RawRef`s (and so `ServerRef`s) exist; when none is left,
     /// the server can never be reached again and stops once idle.
     pub(crate) handles: AtomicUsize,
-    pub(crate) mailbox: Mailbox<T::Message>,
+    pub(crate) mailbox: Mailbox<T>,
     pub(crate) exit: ExitSignal,
-    /// Set right after the task is spawned; used to kill a server whose
-    /// `terminate` overruns the timeout given to `stop_with`.
+    /// Set right after the task is spawned; used to kill the server.
     pub(crate) task: OnceLock<AbortHandle>,
+}
+
+impl<T: GenServer> TimerTable for Inner<T> {
+    fn cancel(&self, key: TimerKey) -> bool {
+        self.mailbox.cancel_timer(key)
+    }
 }
 
 /// The untyped core of a handle, which generated clients wrap.
@@ -61,8 +67,42 @@ impl<T: GenServer> RawRef<T> {
         Self { inner }
     }
 
+    /// A new handle made by the server itself, which makes it reachable
+    /// again if every other handle was dropped while it was still working.
+    pub(crate) fn revive(inner: Arc<Inner<T>>) -> Self {
+        if inner.handles.fetch_add(1, Ordering::AcqRel) == 0 {
+            inner.mailbox.set_reachable();
+        }
+        Self { inner }
+    }
+
     pub(crate) fn inner(&self) -> &Arc<Inner<T>> {
         &self.inner
+    }
+
+    /// Arms a timer on this server.
+    pub(crate) fn arm_timer(&self, after: Duration, kind: Kind<T::Info>) -> TimerRef {
+        Self::arm_timer_on(&self.inner, after, kind)
+    }
+
+    /// Arms a timer on `inner`'s server: it expires `after` from now.
+    pub(crate) fn arm_timer_on(
+        inner: &Arc<Inner<T>>,
+        after: Duration,
+        kind: Kind<T::Info>,
+    ) -> TimerRef {
+        let deadline = tokio::time::Instant::now() + after;
+        match inner.mailbox.arm_timer(deadline, kind) {
+            Ok(key) => {
+                let table: Weak<dyn TimerTable> = Arc::downgrade(inner) as Weak<Inner<T>>;
+                TimerRef::new(table, key)
+            }
+            // The server has stopped: the timer is dropped quietly.
+            Err(kind) => {
+                drop(kind);
+                TimerRef::dead()
+            }
+        }
     }
 
     /// Sends a cast. Never blocks; fails only when the server is not running.
@@ -72,7 +112,19 @@ impl<T: GenServer> RawRef<T> {
             .send(Envelope::Message(message))
             .map_err(|envelope| match envelope {
                 Envelope::Message(message) => CastError::NoProc(message),
-                Envelope::Stop(_) => unreachable!("a cast sends a message envelope"),
+                _ => unreachable!("a cast sends a message envelope"),
+            })
+    }
+
+    /// Sends an info message. Never blocks; fails only when the server is
+    /// not running.
+    pub fn send_info(&self, info: T::Info) -> Result<(), CastError<T::Info>> {
+        self.inner
+            .mailbox
+            .send(Envelope::Info(info))
+            .map_err(|envelope| match envelope {
+                Envelope::Info(info) => CastError::NoProc(info),
+                _ => unreachable!("send_info sends an info envelope"),
             })
     }
 
@@ -88,7 +140,7 @@ impl<T: GenServer> RawRef<T> {
 
     /// `true` when the current task is this server's own.
     pub(crate) fn is_current(&self) -> bool {
-        lifecycle::current_server() == Some(self.inner.id)
+        context::current_server() == Some(self.inner.id)
     }
 }
 
@@ -104,7 +156,10 @@ impl<T: GenServer> Clone for RawRef<T> {
 impl<T: GenServer> Drop for RawRef<T> {
     fn drop(&mut self) {
         if self.inner.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.inner.mailbox.set_unreachable();
+            let handles = &self.inner.handles;
+            self.inner
+                .mailbox
+                .set_unreachable_if(|| handles.load(Ordering::Acquire) == 0);
         }
     }
 }
@@ -144,7 +199,10 @@ pub trait ClientOf<T: GenServer>: Send + Sync + 'static {
 /// is stopped (or panics), like a registered process in OTP.
 ///
 /// A server that keeps a `ServerRef` to itself in its own state can never be
-/// unreachable in this sense: stop it explicitly.
+/// unreachable in this sense: keep a [`WeakRef`] there instead
+/// ([`Context::weak`](crate::Context::weak)). Timers do not keep a server
+/// running either: an unnamed server whose last handle is dropped stops once
+/// its mailbox is empty, with its pending timers.
 pub struct ServerRef<T: GenServer> {
     client: T::Client,
 }
@@ -235,14 +293,14 @@ impl<T: GenServer> ServerRef<T> {
         self.stop_inner(ExitReason::Normal, None).await
     }
 
-    /// Stops the server with `reason`, giving it at most `timeout` from now to
-    /// handle the messages before the stop request and run `terminate`:
-    /// `GenServer.stop/3`.
+    /// Stops the server with `reason`, waiting at most `timeout` from now for
+    /// it to handle the messages before the stop request and run
+    /// `terminate`: `GenServer.stop/3`.
     ///
-    /// If the timeout passes first, the server is killed: its task is
-    /// cancelled at its next `.await`, with [`ExitReason::Killed`], and this
-    /// returns [`StopError::Timeout`]. A handler that never reaches an
-    /// `.await` cannot be cancelled.
+    /// If the timeout passes first, this returns [`StopError::Timeout`] and
+    /// the server goes on stopping, as OTP's `stop/3` does: it is not killed
+    /// (use [`kill`](Self::kill) for that), and [`exited`](Self::exited)
+    /// tells when it is done.
     pub async fn stop_with(&self, reason: ExitReason, timeout: Duration) -> Result<(), StopError> {
         self.stop_inner(reason, Some(timeout)).await
     }
@@ -263,22 +321,153 @@ impl<T: GenServer> ServerRef<T> {
         let exited = raw.inner().exit.wait();
         let actual = match timeout {
             None => exited.await,
-            Some(timeout) => {
-                if let Ok(actual) = tokio::time::timeout(timeout, exited).await {
-                    actual
-                } else {
-                    if let Some(task) = raw.inner().task.get() {
-                        task.abort();
-                    }
-                    return Err(StopError::Timeout);
-                }
-            }
+            Some(timeout) => tokio::time::timeout(timeout, exited)
+                .await
+                .map_err(|_| StopError::Timeout)?,
         };
         if actual == reason {
             Ok(())
         } else {
             Err(StopError::Exit(actual))
         }
+    }
+
+    /// Kills the server: `Process.exit(pid, :kill)`.
+    ///
+    /// The server stops at once with [`ExitReason::Killed`], without running
+    /// `terminate` or handling anything more; callers waiting on it get that
+    /// reason. Returns once the server is gone and its name is free.
+    ///
+    /// The server's task is cancelled at its next `.await`: a handler that
+    /// blocks its thread delays the kill (and this call) until it yields.
+    ///
+    /// ```
+    /// # use genserver::prelude::*;
+    /// # #[derive(Default)] struct Worker;
+    /// # #[gen_server] impl Worker { #[cast] fn work(&mut self) {} }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let worker = Worker::start(Worker).await?;
+    /// worker.kill().await?;
+    /// assert_eq!(worker.exit_reason(), Some(ExitReason::Killed));
+    /// assert_eq!(worker.kill().await, Err(StopError::NoProc));
+    /// # Ok(()) }
+    /// ```
+    pub async fn kill(&self) -> Result<(), StopError> {
+        let raw = self.raw();
+        if raw.is_current() {
+            return Err(StopError::CallingSelf);
+        }
+        let inner = raw.inner();
+        if inner.exit.get().is_some() {
+            return Err(StopError::NoProc);
+        }
+        // The task is recorded right after it is spawned; a handle found by
+        // name during `init` can be a moment earlier.
+        let task = loop {
+            if let Some(task) = inner.task.get() {
+                break task;
+            }
+            tokio::task::yield_now().await;
+        };
+        task.abort();
+        inner.exit.wait().await;
+        Ok(())
+    }
+
+    /// Sends an info message to the server's `#[info]` handler, without
+    /// waiting: `send(pid, msg)`.
+    ///
+    /// Info messages are for what is not part of the server's client API:
+    /// notices from other servers, timers, messages a server sends itself.
+    /// Like a cast, this never blocks; it gives the message back if the
+    /// server is not running.
+    pub fn send_info(&self, info: T::Info) -> Result<(), CastError<T::Info>> {
+        self.raw().send_info(info)
+    }
+
+    /// A weak handle to the server, which does not keep it running.
+    pub fn downgrade(&self) -> WeakRef<T> {
+        WeakRef::new(self.raw().inner())
+    }
+}
+
+/// A handle that does not keep its server running: upgrade it to talk to
+/// the server.
+///
+/// A server that keeps a handle to itself in its own state would never stop
+/// for want of handles (see [`ServerRef`]); it keeps a `WeakRef` instead,
+/// from [`Context::weak`](crate::Context::weak). Holding one keeps a small
+/// allocation alive, not the server.
+///
+/// ```
+/// # use genserver::prelude::*;
+/// # #[derive(Default)] struct Worker;
+/// # #[gen_server] impl Worker { #[cast] fn work(&mut self) {} }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let worker = Worker::start(Worker).await?;
+/// let weak = worker.downgrade();
+/// assert_eq!(weak.upgrade().as_ref(), Some(&worker));
+/// drop(worker); // the last handle: the server stops
+/// # tokio::task::yield_now().await;
+/// assert!(weak.upgrade().is_none());
+/// # Ok(()) }
+/// ```
+pub struct WeakRef<T: GenServer> {
+    inner: Weak<Inner<T>>,
+    id: ServerId,
+}
+
+impl<T: GenServer> WeakRef<T> {
+    pub(crate) fn new(inner: &Arc<Inner<T>>) -> Self {
+        Self {
+            inner: Arc::downgrade(inner),
+            id: inner.id,
+        }
+    }
+
+    /// The server's identity.
+    pub fn id(&self) -> ServerId {
+        self.id
+    }
+
+    /// A handle to the server, unless every handle to it was dropped (an
+    /// unnamed server then stops) or it has stopped.
+    pub fn upgrade(&self) -> Option<ServerRef<T>> {
+        let inner = self.inner.upgrade()?;
+        let mut handles = inner.handles.load(Ordering::Acquire);
+        loop {
+            if handles == 0 || inner.exit.get().is_some() {
+                return None;
+            }
+            match inner.handles.compare_exchange_weak(
+                handles,
+                handles + 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Some(ServerRef::from_raw(RawRef { inner })),
+                Err(now) => handles = now,
+            }
+        }
+    }
+}
+
+impl<T: GenServer> Clone for WeakRef<T> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Weak::clone(&self.inner),
+            id: self.id,
+        }
+    }
+}
+
+impl<T: GenServer> fmt::Debug for WeakRef<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakRef")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 

@@ -7,8 +7,8 @@ struct Counter {
 #[gen_server]
 impl Counter {
     #[init]
-    fn init(n: u64) -> Option<Self> {
-        Some(Counter { n })
+    fn init(n: u64) -> Box<Self> {
+        Box::new(Counter { n })
     }
 }
 

@@ -1,0 +1,331 @@
+//! IR to code, one file per generated item: the message enum
+//! (`message.rs`), the info enum (`info.rs`), the client (`client.rs`), the
+//! `GenServer` impl with its dispatch and default callbacks (`dispatch.rs`),
+//! and `start`, `start_named`, `start_with` (`start.rs`). This file wires
+//! them, and holds what they share.
+
+mod client;
+mod dispatch;
+mod info;
+mod message;
+mod start;
+
+use proc_macro2::{Group, TokenStream, TokenTree};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Attribute, Generics, Ident, Item, ReturnType, Type};
+
+use crate::ast::{Handler, Role, Server};
+use crate::attr::{Args, Kind};
+use crate::ctxt::Ctxt;
+use crate::fallback;
+use crate::valid::{self, Part, Validity};
+
+/// The whole attribute: parse, check, then expand or fall back.
+pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
+    let item = match syn::parse2::<Item>(input.clone()) {
+        Ok(item) => item,
+        Err(error) => {
+            let mut tokens = input;
+            tokens.extend(error.to_compile_error());
+            return tokens;
+        }
+    };
+    let Item::Impl(original) = &item else {
+        let mut tokens = input;
+        tokens.extend(
+            syn::Error::new_spanned(not_an_impl_target(&item), not_an_impl(&item))
+                .to_compile_error(),
+        );
+        return tokens;
+    };
+    let cx = Ctxt::new();
+    let args = Args::parse(&cx, args);
+    let Some(mut server) = Server::from_syn(&cx, original, args) else {
+        return fallback::emit(original, cx.check().err(), TokenStream::new());
+    };
+    let validity = valid::check(&cx, &server);
+    match cx.check() {
+        Ok(()) => {
+            let mut tokens = fallback::strip(original).into_token_stream();
+            tokens.extend(generate(&server, true));
+            tokens
+        }
+        Err(errors) => {
+            let partial = partial(&mut server, &validity);
+            fallback::emit(original, Some(errors), partial)
+        }
+    }
+}
+
+/// What can still be generated from input with mistakes: everything whose
+/// own input passed its checks, so that uses of the server elsewhere in the
+/// crate do not fail with errors of their own.
+fn partial(server: &mut Server<'_>, validity: &Validity) -> TokenStream {
+    if !validity.ok(Part::Impl) {
+        return TokenStream::new();
+    }
+    let mut handler_ok = validity.handler_ok.iter().copied();
+    server
+        .handlers
+        .retain(|_| handler_ok.next().unwrap_or(false));
+    if !validity.ok(Part::Terminate) {
+        server.terminates.clear();
+    }
+    if validity.ok(Part::Init) {
+        generate(server, validity.ok(Part::Start))
+    } else {
+        // Without a valid `init`, neither `start` nor the `GenServer` impl
+        // (whose `InitArg` comes from it) can be written.
+        let mut tokens = message::message_enum(server);
+        tokens.extend(info::info_enum(server));
+        tokens
+    }
+}
+
+/// `#[call]` and its siblings used where no `#[gen_server]` consumes them:
+/// the item stays as written, with an error that says what is missing.
+pub(crate) fn outside_gen_server(kind: &str, input: TokenStream) -> TokenStream {
+    let target = match syn::parse2::<syn::ImplItemFn>(input.clone()) {
+        Ok(method) => method.sig.ident.into_token_stream(),
+        Err(_) => input.clone(),
+    };
+    let error = syn::Error::new_spanned(
+        target,
+        format!(
+            "`#[{kind}]` only works on a method of an impl block marked `#[gen_server]`; \
+             add `#[gen_server]` to the impl block"
+        ),
+    );
+    let mut tokens = input;
+    tokens.extend(error.to_compile_error());
+    tokens
+}
+
+fn not_an_impl(item: &Item) -> String {
+    let what = match item {
+        Item::Struct(_) => "a struct",
+        Item::Enum(_) => "an enum",
+        Item::Fn(_) => "a function",
+        Item::Trait(_) => "a trait",
+        Item::Mod(_) => "a module",
+        _ => "this item",
+    };
+    format!(
+        "`#[gen_server]` goes on the impl block of your server type, such as \
+         `#[gen_server] impl MyServer {{ .. }}`, not on {what}"
+    )
+}
+
+/// The token to point at: the item's keyword and name where there is one.
+fn not_an_impl_target(item: &Item) -> TokenStream {
+    match item {
+        Item::Struct(item) => {
+            let (keyword, ident) = (&item.struct_token, &item.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Enum(item) => {
+            let (keyword, ident) = (&item.enum_token, &item.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Fn(item) => {
+            let (keyword, ident) = (&item.sig.fn_token, &item.sig.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Trait(item) => {
+            let (keyword, ident) = (&item.trait_token, &item.ident);
+            quote!(#keyword #ident)
+        }
+        other => other.to_token_stream(),
+    }
+}
+
+/// Everything `#[gen_server]` writes beside the user's impl block.
+fn generate(server: &Server<'_>, with_start: bool) -> TokenStream {
+    let mut tokens = message::message_enum(server);
+    tokens.extend(info::info_enum(server));
+    tokens.extend(client::client(server));
+    tokens.extend(dispatch::gen_server_impl(server));
+    if with_start {
+        tokens.extend(start::start_fns(server));
+    }
+    tokens
+}
+
+/// The impl's generics with `Send + 'static` added for every type parameter,
+/// which every server needs to move between threads, and for every type a
+/// message carries. The latter predicates carry the user's own spans, so a
+/// type that cannot cross threads is reported on the token that names it.
+fn bounded_generics(server: &Server<'_>) -> Generics {
+    let mut generics = server.original.generics.clone();
+    let params: Vec<Ident> = generics
+        .type_params()
+        .map(|param| param.ident.clone())
+        .collect();
+    let where_clause = generics.make_where_clause();
+    for param in params {
+        where_clause
+            .predicates
+            .push(syn::parse_quote!(#param: ::core::marker::Send + 'static));
+    }
+    let self_ty = &server.original.self_ty;
+    // A predicate cannot be `cfg`'d out on stable Rust: handlers that may be
+    // compiled out get none (their types are still checked, less precisely).
+    let unconditional = server.handlers.iter().filter(|handler| {
+        !handler
+            .original
+            .attrs
+            .iter()
+            .any(|attr| attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr"))
+    });
+    let init_args = server.init().into_iter().flat_map(|init| &init.args);
+    let args = unconditional
+        .clone()
+        .flat_map(|handler| &handler.args)
+        .chain(init_args)
+        .filter(|arg| matches!(arg.role, Role::Field));
+    let replies = unconditional.filter_map(|handler| match &handler.original.sig.output {
+        _ if handler.kind != Kind::Call => None,
+        _ if handler.reply_slot().is_some() => {
+            handler.reply_slot().and_then(|arg| match arg.role {
+                Role::Reply(reply) => Some(reply),
+                _ => None,
+            })
+        }
+        ReturnType::Type(_, ty) => Some(&**ty),
+        ReturnType::Default => None,
+    });
+    let mut seen = Vec::new();
+    for ty in args.map(|arg| &*arg.original.ty).chain(replies) {
+        let replaced = replace_self(ty, self_ty);
+        let key = replaced.to_string();
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        where_clause
+            .predicates
+            .push(syn::parse_quote_spanned!(ty.span()=> #replaced: ::core::marker::Send + 'static));
+    }
+    generics
+}
+
+/// The name of a call variant's reply field: `reply_to`, unless a field
+/// already has that name.
+fn reply_field(handler: &Handler<'_>) -> Ident {
+    let taken = handler
+        .fields()
+        .any(|arg| arg.ident.is_some_and(|ident| ident == "reply_to"));
+    if taken {
+        format_ident!("__genserver_reply_to")
+    } else {
+        format_ident!("reply_to")
+    }
+}
+
+/// The names of the fields a handler's message carries, as validated.
+fn field_idents<'a>(handler: &'a Handler<'_>) -> impl Iterator<Item = &'a Ident> + Clone {
+    handler.fields().filter_map(|arg| arg.ident)
+}
+
+/// The fields of a handler's message variant, `name: Type`, with `Self`
+/// replaced (and a doc line each, for the message enum).
+fn field_decls<'a>(
+    server: &'a Server<'_>,
+    handler: &'a Handler<'_>,
+    docs: bool,
+) -> impl Iterator<Item = TokenStream> + 'a {
+    let method = &handler.original.sig.ident;
+    handler.fields().filter_map(move |arg| {
+        let ident = arg.ident?;
+        let ty = replace_self(&arg.original.ty, &server.original.self_ty);
+        let doc = docs.then(|| {
+            let text = format!(" The `{ident}` argument of `{method}`.");
+            quote!(#[doc = #text])
+        });
+        Some(quote!(#doc #ident: #ty))
+    })
+}
+
+/// The type of a call's reply: the `R` of its `ReplyTo<R>` argument, or its
+/// return type, or `()`.
+fn reply_type(server: &Server<'_>, handler: &Handler<'_>) -> TokenStream {
+    let self_ty = &server.original.self_ty;
+    if let Some(Role::Reply(reply)) = handler.reply_slot().map(|arg| arg.role) {
+        return replace_self(reply, self_ty);
+    }
+    match &handler.original.sig.output {
+        ReturnType::Type(_, ty) => replace_self(ty, self_ty),
+        ReturnType::Default => quote!(()),
+    }
+}
+
+/// Whether the handler has doc comments of its own.
+fn has_docs(handler: &Handler<'_>) -> bool {
+    handler
+        .original
+        .attrs
+        .iter()
+        .any(|attr| attr.path().is_ident("doc"))
+}
+
+fn forwarded(
+    attrs: &[Attribute],
+    keep: fn(&Attribute) -> bool,
+) -> impl Iterator<Item = &Attribute> {
+    attrs.iter().filter(move |attr| keep(attr))
+}
+
+/// A variant that uses every type parameter (which the handlers may not),
+/// and can never be built.
+fn phantom_variant(server: &Server<'_>) -> Option<TokenStream> {
+    let params: Vec<&Ident> = server
+        .original
+        .generics
+        .type_params()
+        .map(|param| &param.ident)
+        .collect();
+    (!params.is_empty()).then(|| {
+        quote! {
+            #[doc(hidden)]
+            __GenServerPhantom(
+                ::core::marker::PhantomData<fn() -> (#(#params,)*)>,
+                ::core::convert::Infallible,
+            ),
+        }
+    })
+}
+
+/// `ty` with every `Self` replaced by the server's type, for generated items
+/// where `Self` would mean something else (the message enum, the client).
+fn replace_self(ty: &Type, self_ty: &Type) -> TokenStream {
+    replace_self_tokens(ty.to_token_stream(), self_ty)
+}
+
+fn replace_self_tokens(tokens: TokenStream, self_ty: &Type) -> TokenStream {
+    let mut out = TokenStream::new();
+    let mut tokens = tokens.into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        match token {
+            TokenTree::Ident(ident) if ident == "Self" => {
+                let is_path =
+                    matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+                if is_path {
+                    out.extend(quote_spanned!(ident.span()=> <#self_ty>));
+                } else {
+                    out.extend(quote_spanned!(ident.span()=> #self_ty));
+                }
+            }
+            TokenTree::Group(group) => {
+                let mut replaced = Group::new(
+                    group.delimiter(),
+                    replace_self_tokens(group.stream(), self_ty),
+                );
+                replaced.set_span(group.span());
+                out.extend([TokenTree::Group(replaced)]);
+            }
+            other => out.extend([other]),
+        }
+    }
+    out
+}

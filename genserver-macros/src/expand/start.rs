@@ -1,0 +1,115 @@
+//! `start`, `start_named` and `start_with`: `GenServer.start/2,3`, taking
+//! the state itself, or the arguments of `#[init]`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::Ident;
+use syn::spanned::Spanned;
+
+use super::bounded_generics;
+use crate::ast::{Role, Server};
+
+pub(super) fn start_fns(server: &Server<'_>) -> TokenStream {
+    let krate = &server.krate;
+    let ident = server.ident;
+    let self_ty = &server.original.self_ty;
+    let bounded = bounded_generics(server);
+    let (impl_generics, _, where_clause) = bounded.split_for_impl();
+    let init_fields: Vec<&Ident> = server
+        .init()
+        .map(|init| {
+            init.args
+                .iter()
+                .filter(|arg| matches!(arg.role, Role::Field))
+                .filter_map(|arg| arg.ident)
+                .collect()
+        })
+        .unwrap_or_default();
+    let (params, arg, what) = match server.init() {
+        None => {
+            let state = format_ident!("state");
+            (
+                quote!(#state: Self),
+                quote!(#state),
+                "with `state` as its state",
+            )
+        }
+        Some(init) => {
+            let types = init
+                .args
+                .iter()
+                .filter(|arg| matches!(arg.role, Role::Field))
+                .map(|arg| &arg.original.ty);
+            let idents = &init_fields;
+            (
+                quote!(#(#idents: #types),*),
+                quote!((#(#idents,)*)),
+                "running `#[init]` with these arguments inside the new server",
+            )
+        }
+    };
+    // The parameters of our own must not clash with init's arguments.
+    let own = |preferred: &str, fallback: &str| {
+        if init_fields.iter().any(|ident| *ident == preferred) {
+            format_ident!("{fallback}")
+        } else {
+            format_ident!("{preferred}")
+        }
+    };
+    let name = own("name", "server_name");
+    let options = own("options", "start_options");
+    let result = quote! {
+        ::core::result::Result<#krate::__private::ServerRef<Self>, #krate::__private::StartError<Self>>
+    };
+    let start_doc = format!(
+        " Starts a [`{ident}`] server {what}, and returns its handle once it is \
+         running: `GenServer.start/2`."
+    );
+    let named_doc = format!(
+        " Starts a [`{ident}`] server registered under `{name}`, {what}: \
+         `GenServer.start/3` with `name:`."
+    );
+    let with_doc = format!(
+        " Starts a [`{ident}`] server with `{options}` (a name, a start timeout), {what}: \
+         `GenServer.start/3`."
+    );
+    let errors = " `StartError::Init` when `init` returns an error, `StartError::Exit` \
+                  when it panics, `StartError::Ignore` when it chooses not to start, and \
+                  `StartError::NoRuntime` outside a tokio runtime.";
+    let named_errors = " As `start`, and `StartError::AlreadyStarted` (with the running \
+                        server) or `StartError::NameInUse` when the name is taken.";
+    let with_errors = " As `start_named`, and `StartError::Timeout` when `init` overruns \
+                       the start timeout.";
+    let span = self_ty.span();
+    quote_spanned! {span=>
+        #[allow(dead_code, unreachable_pub)]
+        impl #impl_generics #self_ty #where_clause {
+            #[doc = #start_doc]
+            #[doc = ""]
+            #[doc = " # Errors"]
+            #[doc = ""]
+            #[doc = #errors]
+            pub async fn start(#params) -> #result {
+                #krate::__private::start::<Self>(#krate::__private::StartOptions::new(), #arg).await
+            }
+
+            #[doc = #named_doc]
+            #[doc = ""]
+            #[doc = " # Errors"]
+            #[doc = ""]
+            #[doc = #named_errors]
+            pub async fn start_named(#name: &str, #params) -> #result {
+                #krate::__private::start::<Self>(#krate::__private::StartOptions::new().name(#name), #arg).await
+            }
+
+            #[doc = #with_doc]
+            #[doc = ""]
+            #[doc = " # Errors"]
+            #[doc = ""]
+            #[doc = #with_errors]
+            pub async fn start_with(#options: #krate::__private::StartOptions, #params) -> #result {
+                #krate::__private::start::<Self>(#options, #arg).await
+            }
+        }
+    }
+}

@@ -1,0 +1,345 @@
+//! What a handler may ask of its own server: [`Context`].
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::{Instant, Sleep};
+
+use crate::server_ref::{Inner, RawRef, WeakRef};
+use crate::timer::{self, Kind, TimerRef};
+use crate::{ExitReason, GenServer, ReplyTo, ServerId, ServerRef};
+
+tokio::task_local! {
+    /// The server whose task is running, for `CallingSelf` detection.
+    static CURRENT: ServerId;
+}
+
+/// The server the current task belongs to, if any.
+pub(crate) fn current_server() -> Option<ServerId> {
+    CURRENT.try_with(|id| *id).ok()
+}
+
+/// Runs `future` as the task of server `id`.
+pub(crate) fn scope<F: Future>(id: ServerId, future: F) -> impl Future<Output = F::Output> {
+    CURRENT.scope(id, future)
+}
+
+/// A handler's view of its own server: its handle, its timers, and what it
+/// wants the server to do once the handler returns.
+///
+/// A handler gets it by taking an argument of type `&mut Context<Self>`
+/// (or `&Context<Self>`) anywhere in its argument list; `#[gen_server]`
+/// recognises the type, passes the server's context, and leaves the argument
+/// out of the message and the client function. `#[init]`, `#[call]`,
+/// `#[cast]` and `#[info]` handlers may take one. Handlers that do not take
+/// it pay nothing for it.
+///
+/// What the return values of Elixir's callbacks say, a handler says here:
+///
+/// | Elixir callback returns | in a handler |
+/// |---|---|
+/// | `{:stop, reason, state}` | [`ctx.stop(reason)`](Self::stop) |
+/// | `{:stop, reason, reply, state}` | `ctx.stop(reason)` in a `#[call]`, then return the reply: it is sent after `terminate` |
+/// | `{:noreply, state, {:continue, arg}}` | [`ctx.continue_with(info)`](Self::continue_with) |
+/// | `{:noreply, state, timeout}` | [`ctx.idle_timeout(timeout, info)`](Self::idle_timeout) |
+/// | `{:noreply, state, :hibernate}` | [`ctx.hibernate()`](Self::hibernate) |
+/// | `{:noreply, state}` from `handle_call`, then `GenServer.reply/2` | take a [`ReplyTo`] argument |
+/// | `self()` | [`ctx.handle()`](Self::handle), [`ctx.weak()`](Self::weak), [`ctx.id()`](Self::id) |
+/// | `Process.send_after(self(), msg, ms)` | [`ctx.send_after(after, info)`](Self::send_after) |
+/// | `:timer.send_interval(ms, msg)` | [`ctx.send_interval(every, make)`](Self::send_interval) |
+///
+/// Requests take effect when the handler returns, in this order: a stop
+/// wins over everything else; then a continue runs, before any queued
+/// message; then the server waits for the next message, for at most the
+/// idle timeout of the last callback before the wait, after giving back its
+/// mailbox memory if it was asked to hibernate.
+///
+/// ```
+/// use genserver::prelude::*;
+/// use std::time::Duration;
+///
+/// #[derive(Default)]
+/// struct Session {
+///     pings: u32,
+/// }
+///
+/// #[gen_server]
+/// impl Session {
+///     #[call]
+///     fn ping(&mut self, ctx: &mut Context<Self>) -> u32 {
+///         self.pings += 1;
+///         // Without another message within a second, `idle` runs.
+///         ctx.idle_timeout(Duration::from_secs(1), SessionInfo::Idle);
+///         self.pings
+///     }
+///
+///     #[info]
+///     fn idle(&mut self, ctx: &mut Context<Self>) {
+///         ctx.stop(ExitReason::shutdown("idle"));
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let session = Session::start(Session::default()).await?;
+/// assert_eq!(session.ping().await?, 1);
+/// assert_eq!(session.exited().await, ExitReason::shutdown("idle"));
+/// # Ok(()) }
+/// ```
+pub struct Context<T: GenServer> {
+    server: Arc<Inner<T>>,
+    /// Allocated by the first request, so that servers that make none pay
+    /// one null pointer.
+    requests: Option<Box<Requests<T>>>,
+}
+
+/// What handlers asked for, and the receiver's wake-up timer.
+struct Requests<T: GenServer> {
+    stop: Option<ExitReason>,
+    next: Option<T::Info>,
+    idle: Option<(Duration, T::Info)>,
+    hibernate: bool,
+    /// Replies to send once `terminate` has run: `{:stop, reason, reply, state}`.
+    replies: Vec<Box<dyn FnOnce() + Send>>,
+    /// Wakes the receiver for the idle timeout and the earliest timer.
+    sleep: Option<Pin<Box<Sleep>>>,
+    /// The deadline `sleep` is armed for, until it fires.
+    armed: Option<Instant>,
+}
+
+impl<T: GenServer> Context<T> {
+    pub(crate) fn new(server: Arc<Inner<T>>) -> Self {
+        Self {
+            server,
+            requests: None,
+        }
+    }
+
+    pub(crate) fn server(&self) -> &Arc<Inner<T>> {
+        &self.server
+    }
+
+    fn requests(&mut self) -> &mut Requests<T> {
+        self.requests.get_or_insert_with(|| {
+            Box::new(Requests {
+                stop: None,
+                next: None,
+                idle: None,
+                hibernate: false,
+                replies: Vec::new(),
+                sleep: None,
+                armed: None,
+            })
+        })
+    }
+
+    /// The server's identity: `self()`.
+    pub fn id(&self) -> ServerId {
+        self.server.id
+    }
+
+    /// The name the server was started with, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.server.name.as_deref()
+    }
+
+    /// A handle to the server itself: `self()`, to give to other servers.
+    ///
+    /// A handle keeps an unnamed server running (see [`ServerRef`]): a server
+    /// that keeps one in its own state never stops for want of handles. Keep
+    /// a [`weak`](Self::weak) handle in the state instead, and upgrade it
+    /// when needed; timers armed through the context need neither.
+    pub fn handle(&self) -> ServerRef<T> {
+        ServerRef::from_raw(RawRef::revive(Arc::clone(&self.server)))
+    }
+
+    /// A weak handle to the server, which does not keep it running.
+    pub fn weak(&self) -> WeakRef<T> {
+        WeakRef::new(&self.server)
+    }
+
+    /// Stops the server with `reason` once the handler returns:
+    /// `{:stop, reason, state}`.
+    ///
+    /// `terminate` runs with `reason`, then callers still queued get
+    /// [`CallError::Exit`](crate::CallError::Exit) with it. In a `#[call]`,
+    /// the handler's reply is sent after `terminate` has run (even if it
+    /// panics): `{:stop, reason, reply, state}`. Called more than once, the
+    /// last reason wins.
+    pub fn stop(&mut self, reason: ExitReason) {
+        self.requests().stop = Some(reason);
+    }
+
+    /// Stops the server with `reason` and answers a call whose reply slot
+    /// the handler holds, after `terminate` has run: the deferred form of
+    /// `{:stop, reason, reply, state}`.
+    pub fn stop_with_reply<R: Send + 'static>(
+        &mut self,
+        reason: ExitReason,
+        reply_to: ReplyTo<R>,
+        reply: R,
+    ) {
+        let requests = self.requests();
+        requests.stop = Some(reason);
+        requests.replies.push(Box::new(move || {
+            let _ = reply_to.send(reply);
+        }));
+    }
+
+    /// `true` once a handler has asked the server to stop.
+    pub fn is_stopping(&self) -> bool {
+        self.requests.as_ref().is_some_and(|r| r.stop.is_some())
+    }
+
+    /// Runs the `#[info]` handler of `info` as soon as this handler returns,
+    /// before any message in the mailbox, even one the server sent itself
+    /// meanwhile: `{:continue, arg}` and `handle_continue/2`.
+    ///
+    /// The continue may continue in turn. Called more than once, the last
+    /// message wins.
+    pub fn continue_with(&mut self, info: T::Info) {
+        self.requests().next = Some(info);
+    }
+
+    /// Delivers `info` if no message arrives within `after` once the server
+    /// waits again: `{:noreply, state, timeout}` and `handle_info(:timeout, state)`.
+    ///
+    /// Any message that arrives first cancels it, and a timeout of zero loses
+    /// to a message already waiting. It applies to the wait right after the
+    /// callback that set it: every later callback sets its own or none.
+    pub fn idle_timeout(&mut self, after: Duration, info: T::Info) {
+        self.requests().idle = Some((after, info));
+    }
+
+    /// Gives back the memory of the server's mailbox before it waits again:
+    /// `:hibernate`.
+    ///
+    /// The server also gives back what a burst of messages left, beyond a
+    /// few dozen slots, whenever it finds its mailbox empty; this frees all of
+    /// it. It does not touch the server's own state.
+    pub fn hibernate(&mut self) {
+        self.requests().hibernate = true;
+    }
+
+    /// Sends `info` to the server itself after `after`:
+    /// `Process.send_after(self(), msg, ms)`. See [`send_after`](crate::send_after).
+    pub fn send_after(&self, after: Duration, info: T::Info) -> TimerRef {
+        RawRef::arm_timer_on(&self.server, after, Kind::Once(info))
+    }
+
+    /// Sends `make()` to the server itself every `every`:
+    /// `:timer.send_interval(ms, msg)`. See [`send_interval`](crate::send_interval).
+    ///
+    /// # Panics
+    ///
+    /// If `every` is zero.
+    pub fn send_interval(
+        &self,
+        every: Duration,
+        make: impl FnMut() -> T::Info + Send + 'static,
+    ) -> TimerRef {
+        timer::check_period(every);
+        RawRef::arm_timer_on(&self.server, every, Kind::Every(every, Box::new(make)))
+    }
+
+    /// Sends `reply` now, or after `terminate` if the handler asked to stop.
+    pub(crate) fn reply<R: Send + 'static>(&mut self, reply_to: ReplyTo<R>, reply: R) {
+        match &mut self.requests {
+            Some(requests) if requests.stop.is_some() => {
+                requests.replies.push(Box::new(move || {
+                    let _ = reply_to.send(reply);
+                }));
+            }
+            _ => {
+                let _ = reply_to.send(reply);
+            }
+        }
+    }
+
+    /// The stop a handler asked for.
+    pub(crate) fn take_stop(&mut self) -> Option<ExitReason> {
+        self.requests.as_mut()?.stop.take()
+    }
+
+    /// The continue a handler asked for; it cancels the idle timeout of the
+    /// callback that asked, since the continue runs before any wait.
+    pub(crate) fn take_continue(&mut self) -> Option<T::Info> {
+        let requests = self.requests.as_mut()?;
+        let next = requests.next.take();
+        if next.is_some() {
+            requests.idle = None;
+        }
+        next
+    }
+
+    /// Whether a handler asked to hibernate.
+    pub(crate) fn take_hibernate(&mut self) -> bool {
+        self.requests
+            .as_mut()
+            .is_some_and(|r| std::mem::take(&mut r.hibernate))
+    }
+
+    /// The idle timeout a handler asked for, with its deadline from now.
+    pub(crate) fn take_idle(&mut self) -> Option<(Instant, T::Info)> {
+        let (after, info) = self.requests.as_mut()?.idle.take()?;
+        Some((Instant::now() + after, info))
+    }
+
+    /// The replies to send once `terminate` has run.
+    pub(crate) fn take_replies(&mut self) -> Vec<Box<dyn FnOnce() + Send>> {
+        self.requests
+            .as_mut()
+            .map(|r| std::mem::take(&mut r.replies))
+            .unwrap_or_default()
+    }
+
+    /// Drops what the requests hold (info messages are user values).
+    pub(crate) fn take_requests(&mut self) -> impl Send + use<T> {
+        self.requests.take()
+    }
+
+    /// Polls the wake-up timer: the deadline it was armed for, once it fires.
+    pub(crate) fn poll_wake_up(&mut self, cx: &mut std::task::Context<'_>) -> Option<Instant> {
+        let requests = self.requests.as_mut()?;
+        let armed = requests.armed?;
+        let sleep = requests.sleep.as_mut()?;
+        if sleep.as_mut().poll(cx).is_ready() {
+            requests.armed = None;
+            return Some(armed);
+        }
+        None
+    }
+
+    /// Arms the wake-up timer for `deadline` (unless it already is) and polls
+    /// it: `Some(deadline)` if it has fired already.
+    pub(crate) fn arm_wake_up(
+        &mut self,
+        deadline: Instant,
+        cx: &mut std::task::Context<'_>,
+    ) -> Option<Instant> {
+        let requests = self.requests();
+        if requests.armed != Some(deadline) {
+            requests.armed = Some(deadline);
+            match &mut requests.sleep {
+                Some(sleep) => sleep.as_mut().reset(deadline),
+                None => requests.sleep = Some(Box::pin(tokio::time::sleep_until(deadline))),
+            }
+        }
+        self.poll_wake_up(cx)
+    }
+}
+
+impl<T: GenServer> fmt::Debug for Context<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("Context");
+        out.field("id", &self.server.id);
+        if let Some(name) = &self.server.name {
+            out.field("name", name);
+        }
+        out.field("stopping", &self.is_stopping())
+            .finish_non_exhaustive()
+    }
+}
