@@ -192,10 +192,7 @@ async fn a_server_killed_during_init_fails_its_start_with_killed() {
         }
         tokio::task::yield_now().await;
     };
-    let stopped = server
-        .stop_with(ExitReason::Shutdown, Duration::from_millis(20))
-        .await;
-    assert_eq!(stopped.unwrap_err(), StopError::Timeout);
+    server.kill().await.unwrap();
     let error = starting.await.unwrap().unwrap_err();
     assert!(
         matches!(error, StartError::Exit(ExitReason::Killed)),
@@ -204,4 +201,123 @@ async fn a_server_killed_during_init_fails_its_start_with_killed() {
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(genserver::whereis::<SlowInit>(&name).is_none());
     assert_eq!(server.ping().await.unwrap_err(), CallError::NoProc);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_init_that_overruns_the_start_timeout_is_killed_and_its_name_freed() {
+    // `gen_server_SUITE:start/1`: `{timeout, 100}` with a slow init gives
+    // `{error, timeout}`, and the process is killed.
+    use std::time::Duration;
+
+    let name = unique_name("start-timeout");
+    let options = StartOptions::new()
+        .name(&name)
+        .timeout(Duration::from_millis(100));
+    let error = SlowInit::start_with(options, 60_000).await.unwrap_err();
+    assert!(matches!(error, StartError::Timeout), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "init did not finish within the start timeout"
+    );
+    assert!(
+        genserver::whereis::<SlowInit>(&name).is_none(),
+        "the name is free"
+    );
+    support::eventually(Duration::from_secs(1), || {
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks()
+            == 0
+    })
+    .await;
+
+    // Within the timeout, the server starts as usual under the same name.
+    let options = StartOptions::new()
+        .name(&name)
+        .timeout(Duration::from_millis(100));
+    let server = SlowInit::start_with(options, 50).await.unwrap();
+    assert_eq!(server.ping().await.unwrap(), 1);
+    assert_eq!(server.name(), Some(name.as_str()));
+}
+
+struct Optional;
+
+#[gen_server]
+impl Optional {
+    /// `:ignore` when told to.
+    #[init]
+    fn init(start: bool) -> Option<Self> {
+        start.then_some(Optional)
+    }
+
+    #[call]
+    fn ping(&self) -> u8 {
+        1
+    }
+}
+
+struct OptionalOrFailing;
+
+#[gen_server]
+impl OptionalOrFailing {
+    #[init]
+    async fn init(outcome: Result<bool, String>) -> Result<Option<Self>, String> {
+        Ok(outcome?.then_some(OptionalOrFailing))
+    }
+}
+
+#[tokio::test]
+async fn init_can_choose_not_to_start_and_leaves_nothing_behind() {
+    // `gen_server_SUITE:start/1` and `otp_7669`: `ignore` from init.
+    let name = unique_name("ignored");
+    let error = Optional::start_named(&name, false).await.unwrap_err();
+    assert!(matches!(error, StartError::Ignore), "{error:?}");
+    assert_eq!(error.to_string(), "init chose not to start the server");
+    assert!(genserver::whereis::<Optional>(&name).is_none());
+    assert_eq!(
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks(),
+        0
+    );
+    let server = Optional::start_named(&name, true).await.unwrap();
+    assert_eq!(server.ping().await.unwrap(), 1);
+
+    assert!(matches!(
+        OptionalOrFailing::start(Ok(false)).await,
+        Err(StartError::Ignore)
+    ));
+    assert!(matches!(
+        OptionalOrFailing::start(Err("no".into())).await,
+        Err(StartError::Init(error)) if error == "no"
+    ));
+    assert!(OptionalOrFailing::start(Ok(true)).await.is_ok());
+}
+
+struct Introduced {
+    id: genserver::ServerId,
+    name: Option<String>,
+}
+
+#[gen_server]
+impl Introduced {
+    #[init]
+    fn init(ctx: &mut genserver::Context<Self>) -> Self {
+        Introduced {
+            id: ctx.id(),
+            name: ctx.name().map(str::to_owned),
+        }
+    }
+
+    #[call]
+    fn who(&self) -> (genserver::ServerId, Option<String>) {
+        (self.id, self.name.clone())
+    }
+}
+
+#[tokio::test]
+async fn init_can_take_the_context() {
+    let name = unique_name("introduced");
+    let server = Introduced::start_named(&name).await.unwrap();
+    assert_eq!(server.who().await.unwrap(), (server.id(), Some(name)));
 }

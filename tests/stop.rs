@@ -90,24 +90,96 @@ async fn a_custom_reason_reaches_terminate() {
     assert_eq!(log.events(), ["terminate after 0: maintenance"]);
 }
 
-#[tokio::test]
-async fn a_server_that_overruns_the_stop_timeout_is_killed() {
+#[tokio::test(start_paused = true)]
+async fn a_stop_timeout_returns_timeout_and_the_server_goes_on_stopping() {
+    // OTP's `stop/3` (proc_lib): the caller gets `timeout`; the server is
+    // not killed, and exits with the reason asked for once `terminate` ends.
     let log = Log::default();
     let name = unique_name("slow-terminate");
     let server = Worker::start_named(&name, worker(&log, 60_000))
         .await
         .unwrap();
-    let started = Instant::now();
     let error = server
         .stop_with(ExitReason::Shutdown, Duration::from_millis(50))
         .await
         .unwrap_err();
     assert_eq!(error, StopError::Timeout);
-    assert!(started.elapsed() < Duration::from_secs(2));
-    assert_eq!(server.exited().await, ExitReason::Killed);
-    assert!(log.events().is_empty(), "terminate was cut short");
+    assert!(log.events().is_empty(), "terminate is still running");
+    assert_eq!(server.exited().await, ExitReason::Shutdown);
+    assert_eq!(log.events(), ["terminate after 0: shutdown"]);
     assert!(genserver::whereis::<Worker>(&name).is_none());
+}
+
+#[tokio::test]
+async fn kill_stops_at_once_without_terminate_and_frees_the_name() {
+    let log = Log::default();
+    let name = unique_name("killed");
+    let server = Worker::start_named(&name, worker(&log, 0)).await.unwrap();
+    let started = Instant::now();
+    let busy = tokio::spawn({
+        let server = server.clone();
+        async move { server.work(60_000).await }
+    });
+    let queued = tokio::spawn({
+        let server = server.clone();
+        async move {
+            tokio::task::yield_now().await;
+            server.work(0).await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    server.kill().await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(server.exit_reason(), Some(ExitReason::Killed));
+    assert!(
+        genserver::whereis::<Worker>(&name).is_none(),
+        "free when kill returns"
+    );
+    assert!(log.events().is_empty(), "terminate did not run");
+    assert_eq!(
+        busy.await.unwrap().unwrap_err(),
+        CallError::Exit(ExitReason::Killed)
+    );
+    assert_eq!(
+        queued.await.unwrap().unwrap_err(),
+        CallError::Exit(ExitReason::Killed)
+    );
     assert_eq!(server.work(0).await.unwrap_err(), CallError::NoProc);
+    assert_eq!(server.kill().await.unwrap_err(), StopError::NoProc);
+}
+
+#[tokio::test(start_paused = true)]
+async fn kill_cuts_a_stop_that_overran_its_timeout_short() {
+    let log = Log::default();
+    let server = Worker::start(worker(&log, 60_000)).await.unwrap();
+    let error = server
+        .stop_with(ExitReason::Shutdown, Duration::from_millis(50))
+        .await
+        .unwrap_err();
+    assert_eq!(error, StopError::Timeout);
+    server.kill().await.unwrap();
+    assert_eq!(server.exit_reason(), Some(ExitReason::Killed));
+    assert!(log.events().is_empty(), "terminate was cut short");
+}
+
+struct SelfKiller;
+
+#[gen_server]
+impl SelfKiller {
+    #[call]
+    async fn kill_self(&mut self, ctx: &mut Context<Self>) -> Result<(), StopError> {
+        ctx.handle().kill().await
+    }
+}
+
+#[tokio::test]
+async fn a_server_cannot_wait_for_its_own_kill() {
+    let server = SelfKiller::start(SelfKiller).await.unwrap();
+    assert_eq!(
+        server.kill_self().await.unwrap(),
+        Err(StopError::CallingSelf)
+    );
+    assert!(server.is_alive());
 }
 
 #[tokio::test]

@@ -129,7 +129,7 @@ impl<'a> Server<'a> {
             let Some((kind, attr)) = attr::method_kind(cx, &method.attrs) else {
                 continue;
             };
-            let args = typed_args(method);
+            let args = typed_args(method, kind);
             match kind {
                 Kind::Call | Kind::Cast | Kind::Info => server.handlers.push(Handler {
                     original: method,
@@ -178,7 +178,7 @@ fn self_ident(ty: &Type) -> Option<&Ident> {
     }
 }
 
-fn typed_args(method: &ImplItemFn) -> Vec<Arg<'_>> {
+fn typed_args(method: &ImplItemFn, kind: Kind) -> Vec<Arg<'_>> {
     method
         .sig
         .inputs
@@ -192,18 +192,21 @@ fn typed_args(method: &ImplItemFn) -> Vec<Arg<'_>> {
                     }
                     _ => None,
                 },
-                role: role(&original.ty),
+                role: role(&original.ty, kind),
             }),
             FnArg::Receiver(_) => None,
         })
         .collect()
 }
 
-fn role(ty: &Type) -> Role<'_> {
+/// A `ReplyTo<R>` argument is a call's own reply slot; elsewhere it is data
+/// like any other (a slot forwarded to another server, say).
+fn role(ty: &Type, kind: Kind) -> Role<'_> {
     match ty {
         Type::Reference(reference) if context_type(&reference.elem).is_some() => Role::Context,
-        Type::Paren(inner) => role(&inner.elem),
-        _ => reply_type(ty).map_or(Role::Field, Role::Reply),
+        Type::Paren(inner) => role(&inner.elem, kind),
+        _ if kind == Kind::Call => reply_type(ty).map_or(Role::Field, Role::Reply),
+        _ => Role::Field,
     }
 }
 

@@ -240,24 +240,13 @@ fn check_args(cx: &Ctxt, server: &Server<'_>, args: &[Arg<'_>], kind: Kind) {
                 check_context(cx, server, arg, kind);
             }
             Role::Reply(reply) => {
-                match kind {
-                    Kind::Call if reply_seen => cx.error_spanned_by(
+                if reply_seen {
+                    cx.error_spanned_by(
                         &arg.original.ty,
                         "a `#[call]` has one reply slot: take `ReplyTo<R>` at most once",
-                    ),
-                    Kind::Call => check_owned(cx, reply, "`#[call]` replies"),
-                    _ => cx.error_spanned_by(
-                        &arg.original.ty,
-                        format!(
-                            "only a `#[call]` has a reply slot: nobody waits for the answer to \
-                             {}; make the handler a `#[call]` to take `ReplyTo<R>`",
-                            match kind {
-                                Kind::Cast => "a cast",
-                                Kind::Info => "an info message",
-                                _ => "this callback",
-                            }
-                        ),
-                    ),
+                    );
+                } else {
+                    check_owned(cx, reply, "`#[call]` replies");
                 }
                 reply_seen = true;
             }

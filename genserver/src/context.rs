@@ -275,11 +275,24 @@ impl<T: GenServer> Context<T> {
         next
     }
 
-    /// Whether a handler asked to hibernate.
+    /// Whether a handler asked to hibernate; if so, the requests' own
+    /// memory is given back too when nothing else is pending.
     pub(crate) fn take_hibernate(&mut self) -> bool {
-        self.requests
-            .as_mut()
-            .is_some_and(|r| std::mem::take(&mut r.hibernate))
+        let Some(requests) = self.requests.as_mut() else {
+            return false;
+        };
+        if !std::mem::take(&mut requests.hibernate) {
+            return false;
+        }
+        let idle = requests.stop.is_none()
+            && requests.next.is_none()
+            && requests.idle.is_none()
+            && requests.replies.is_empty()
+            && requests.sleep.is_none();
+        if idle {
+            self.requests = None;
+        }
+        true
     }
 
     /// The idle timeout a handler asked for, with its deadline from now.

@@ -65,7 +65,7 @@ pub trait GenServer: Sized + Send + 'static {
         tracing::error!(
             server = %ctx.id(),
             name = ctx.name(),
-            message = std::any::type_name::<Self::Info>(),
+            info_type = std::any::type_name::<Self::Info>(),
             "info message dropped: the server has no handler for it",
         );
         drop(info);
