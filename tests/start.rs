@@ -261,7 +261,7 @@ struct OptionalOrFailing;
 #[gen_server]
 impl OptionalOrFailing {
     #[init]
-    async fn init(outcome: Result<bool, String>) -> Result<Option<Self>, String> {
+    fn init(outcome: Result<bool, String>) -> Result<Option<Self>, String> {
         Ok(outcome?.then_some(OptionalOrFailing))
     }
 }
