@@ -33,6 +33,8 @@ impl<K, V> Cache<K, V>
 where
     K: Eq + Hash + Clone + Debug,
     V: Clone,
+    K: ::core::marker::Send + 'static,
+    V: ::core::marker::Send + 'static,
 {
     /// Stores every pair, forgetting the oldest entries beyond capacity;
     /// replies with the keys that were forgotten.

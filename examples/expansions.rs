@@ -50,6 +50,8 @@ const EXAMPLES: &[&str] = &[
     "bank",
     "cache",
     "rate_limiter",
+    "heartbeat",
+    "job_queue",
 ];
 
 fn examples_dir() -> PathBuf {

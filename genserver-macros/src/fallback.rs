@@ -13,8 +13,25 @@ use crate::attr;
 /// Handlers must take owned arguments and a receiver even where their body
 /// only borrows the argument or ignores `self`: the two pedantic lints that
 /// would flag the signatures `#[gen_server]` requires are allowed on them.
+///
+/// Each type parameter gets `Send + 'static` on the impl too: a server is
+/// only a `GenServer` with them, and a handler that names `Context<Self>`
+/// needs `Self` to be one.
 pub(crate) fn strip(original: &ItemImpl) -> ItemImpl {
     let mut item = original.clone();
+    let params: Vec<syn::Ident> = item
+        .generics
+        .type_params()
+        .map(|p| p.ident.clone())
+        .collect();
+    if !params.is_empty() {
+        let where_clause = item.generics.make_where_clause();
+        for param in params {
+            where_clause
+                .predicates
+                .push(syn::parse_quote!(#param: ::core::marker::Send + 'static));
+        }
+    }
     for item in &mut item.items {
         if let ImplItem::Fn(method) = item {
             let len = method.attrs.len();

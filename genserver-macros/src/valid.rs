@@ -1,7 +1,7 @@
 //! Checks the IR against what `#[gen_server]` can expand, recording every
 //! problem; after this pass, the expansion may rely on what it checked.
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::{GenericParam, ImplItemFn, PathArguments, ReceiverKind, ReturnType, Safety, Type};
 
@@ -74,7 +74,11 @@ fn passes(cx: &Ctxt, check: impl FnOnce()) -> bool {
 
 pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) -> Validity {
     let mut broken = Vec::new();
-    if !passes(cx, || check_impl(cx, server)) {
+    let impl_ok = passes(cx, || {
+        check_impl(cx, server);
+        check_generated_names(cx, server);
+    });
+    if !impl_ok {
         broken.push(Part::Impl);
     }
     let mut handler_ok: Vec<bool> = server
@@ -103,6 +107,33 @@ pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) -> Validity {
         }
     }
     Validity { broken, handler_ok }
+}
+
+/// The generated types' names: distinct from each other and from the server.
+fn check_generated_names(cx: &Ctxt, server: &Server<'_>) {
+    let names = [
+        ("message", &server.message),
+        ("info", &server.info),
+        ("client", &server.client),
+    ];
+    for (index, (what, name)) in names.iter().enumerate() {
+        if *name == server.ident {
+            cx.error_spanned_by(
+                name,
+                format!(
+                    "the {what} type cannot have the server's own name `{name}`: choose another"
+                ),
+            );
+        } else if let Some((other, _)) = names[..index].iter().find(|(_, other)| other == name) {
+            cx.error_spanned_by(
+                name,
+                format!(
+                    "the {what} type would be named `{name}`, like the {other} type: choose \
+                     another name with `{what} = ..`"
+                ),
+            );
+        }
+    }
 }
 
 fn check_impl(cx: &Ctxt, server: &Server<'_>) {
@@ -287,7 +318,7 @@ fn check_context(cx: &Ctxt, server: &Server<'_>, arg: &Arg<'_>, kind: Kind) {
     let Type::Reference(reference) = &*arg.original.ty else {
         return;
     };
-    if let Some(lifetime) = &reference.lifetime {
+    if let Some(lifetime) = reference.lifetime.as_ref().filter(|l| l.ident != "_") {
         cx.error_spanned_by(
             lifetime,
             "the context is lent for the handler's call only: write `&mut Context<Self>` without a lifetime",
@@ -331,7 +362,7 @@ fn check_owned(cx: &Ctxt, ty: &Type, what: &str) {
         Type::Infer(_) => cx.error_spanned_by(ty, format!("{what} need a written type, not `_`")),
         Type::Paren(inner) => check_owned(cx, &inner.elem, what),
         _ => {
-            if let Some(lifetime) = borrowed_lifetime(ty.to_token_stream()) {
+            if let Some(lifetime) = borrowed_lifetime(ty) {
                 cx.error_spanned_by(
                     lifetime,
                     format!(
@@ -344,28 +375,86 @@ fn check_owned(cx: &Ctxt, ty: &Type, what: &str) {
     }
 }
 
-/// The first lifetime in `tokens` other than `'static`, as its tokens.
-fn borrowed_lifetime(tokens: TokenStream) -> Option<TokenStream> {
-    let mut tokens = tokens.into_iter().peekable();
-    while let Some(token) = tokens.next() {
-        match token {
-            TokenTree::Punct(quote) if quote.as_char() == '\'' => {
-                if let Some(TokenTree::Ident(name)) = tokens.peek() {
-                    if name != "static" {
-                        let name = name.clone();
-                        return Some(quote!(#quote #name));
-                    }
-                }
+/// The first borrow inside `ty` that is not `'static`, as its tokens: a
+/// reference (`&str`, `&'a T`) or a lifetime argument (`Cow<'a, str>`).
+/// Lifetimes that only exist inside a type, which are not borrows the
+/// message makes, are allowed: `Fn(&str)` sugar, `fn(&str)` pointers, and
+/// lifetimes bound by `for<'a>`.
+fn borrowed_lifetime(ty: &Type) -> Option<TokenStream> {
+    borrow_in(ty, &[])
+}
+
+fn is_allowed(lifetime: &syn::Lifetime, bound: &[&syn::Lifetime]) -> bool {
+    lifetime.ident == "static" || bound.iter().any(|b| b.ident == lifetime.ident)
+}
+
+fn borrow_in(ty: &Type, bound: &[&syn::Lifetime]) -> Option<TokenStream> {
+    match ty {
+        Type::Reference(reference) => match &reference.lifetime {
+            Some(lifetime) if is_allowed(lifetime, bound) => borrow_in(&reference.elem, bound),
+            lifetime => {
+                let and = reference.and_token;
+                Some(quote!(#and #lifetime))
             }
-            TokenTree::Group(group) => {
-                if let Some(found) = borrowed_lifetime(group.stream()) {
+        },
+        Type::Path(path) => {
+            if let Some(qself) = &path.qself {
+                if let Some(found) = borrow_in(&qself.ty, bound) {
                     return Some(found);
                 }
             }
-            _ => {}
+            borrow_in_path(&path.path, bound)
         }
+        Type::Tuple(tuple) => tuple.elems.iter().find_map(|elem| borrow_in(elem, bound)),
+        Type::Array(array) => borrow_in(&array.elem, bound),
+        Type::Slice(slice) => borrow_in(&slice.elem, bound),
+        Type::Paren(inner) => borrow_in(&inner.elem, bound),
+        Type::Group(inner) => borrow_in(&inner.elem, bound),
+        Type::Ptr(pointer) => borrow_in(&pointer.elem, bound),
+        Type::TraitObject(object) => borrow_in_bounds(&object.bounds, bound),
+        Type::ImplTrait(object) => borrow_in_bounds(&object.bounds, bound),
+        // `fn(&str) -> &str`: its lifetimes are the pointer's own.
+        _ => None,
     }
-    None
+}
+
+fn borrow_in_path(path: &syn::Path, bound: &[&syn::Lifetime]) -> Option<TokenStream> {
+    path.segments
+        .iter()
+        .find_map(|segment| match &segment.arguments {
+            PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
+                syn::GenericArgument::Type(ty) => borrow_in(ty, bound),
+                syn::GenericArgument::Lifetime(lifetime) if !is_allowed(lifetime, bound) => {
+                    Some(lifetime.to_token_stream())
+                }
+                syn::GenericArgument::AssocType(assoc) => borrow_in(&assoc.ty, bound),
+                _ => None,
+            }),
+            // `Fn(&str) -> &str`: elided lifetimes there are higher-ranked.
+            PathArguments::Parenthesized(_) | PathArguments::None => None,
+        })
+}
+
+fn borrow_in_bounds<'a>(
+    bounds: impl IntoIterator<Item = &'a syn::TypeParamBound>,
+    bound: &[&syn::Lifetime],
+) -> Option<TokenStream> {
+    bounds.into_iter().find_map(|param| match param {
+        syn::TypeParamBound::Trait(trait_bound) => {
+            let mut inner: Vec<&syn::Lifetime> = bound.to_vec();
+            if let Some(hrtb) = &trait_bound.lifetimes {
+                inner.extend(hrtb.lifetimes.iter().filter_map(|param| match param {
+                    GenericParam::Lifetime(def) => Some(&def.lifetime),
+                    _ => None,
+                }));
+            }
+            borrow_in_path(&trait_bound.path, &inner)
+        }
+        syn::TypeParamBound::Lifetime(lifetime) if !is_allowed(lifetime, bound) => {
+            Some(lifetime.to_token_stream())
+        }
+        _ => None,
+    })
 }
 
 fn check_variant_names(cx: &Ctxt, server: &Server<'_>, handler_ok: &mut [bool]) {
@@ -381,8 +470,15 @@ fn check_variant_names(cx: &Ctxt, server: &Server<'_>, handler_ok: &mut [bool]) 
             cx.error_spanned_by(
                 &handler.original.sig.ident,
                 format!(
-                    "`{}` and `{}` both give the message variant `{}`: rename one of them",
-                    earlier.original.sig.ident, handler.original.sig.ident, handler.variant
+                    "`{}` and `{}` both give the {} variant `{}`: rename one of them",
+                    earlier.original.sig.ident,
+                    handler.original.sig.ident,
+                    if handler.kind == Kind::Info {
+                        "info"
+                    } else {
+                        "message"
+                    },
+                    handler.variant
                 ),
             );
         }

@@ -378,3 +378,222 @@ mod fan_out {
         });
     }
 }
+
+/// A server that counts the ticks of a timer.
+#[derive(Default)]
+struct Ticker {
+    ticks: u64,
+}
+
+#[gen_server]
+impl Ticker {
+    #[info]
+    fn tick(&mut self) {
+        self.ticks += 1;
+    }
+
+    #[call]
+    fn ticks(&self) -> u64 {
+        self.ticks
+    }
+}
+
+/// The same ticker, hand-written: an actor, and a `tokio::time::interval`
+/// task per actor that sends it the ticks.
+mod hand_written_ticker {
+    use std::time::Duration;
+
+    use tokio::sync::{mpsc, oneshot};
+    use tokio::task::JoinHandle;
+
+    enum Msg {
+        Tick,
+        Ticks(oneshot::Sender<u64>),
+    }
+
+    pub(crate) struct Ticker {
+        tx: mpsc::UnboundedSender<Msg>,
+    }
+
+    impl Ticker {
+        pub(crate) fn spawn() -> Self {
+            let (tx, mut rx) = mpsc::unbounded_channel();
+            tokio::spawn(async move {
+                let mut ticks = 0;
+                while let Some(msg) = rx.recv().await {
+                    match msg {
+                        Msg::Tick => ticks += 1,
+                        Msg::Ticks(reply) => {
+                            let _ = reply.send(ticks);
+                        }
+                    }
+                }
+            });
+            Self { tx }
+        }
+
+        /// Starts the interval task (first tick after one period, as
+        /// `send_interval`'s), and returns once it has armed its timer.
+        pub(crate) async fn every(&self, period: Duration) -> JoinHandle<()> {
+            let tx = self.tx.clone();
+            let (armed, is_armed) = oneshot::channel();
+            let task = tokio::spawn(async move {
+                let start = tokio::time::Instant::now() + period;
+                let mut interval = tokio::time::interval_at(start, period);
+                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+                let _ = armed.send(());
+                loop {
+                    interval.tick().await;
+                    if tx.send(Msg::Tick).is_err() {
+                        return;
+                    }
+                }
+            });
+            is_armed.await.expect("the interval task runs");
+            task
+        }
+
+        pub(crate) async fn ticks(&self) -> u64 {
+            let (reply, answer) = oneshot::channel();
+            assert!(self.tx.send(Msg::Ticks(reply)).is_ok(), "running");
+            answer.await.expect("replied")
+        }
+    }
+}
+
+/// Workload 6: Timers. `arm`: an interval timer on each of 100k idle servers
+/// (genserver: `send_interval`, kept in the server's mailbox and driven by its
+/// own task; hand-written: a `tokio::time::interval` task per actor); its
+/// allocation profile gives the heap bytes per armed timer. `fire`: 10k
+/// servers ticking every millisecond for 10 ms, on a runtime with paused
+/// time, so that the figure is the CPU cost of the 100k ticks, not the wait.
+mod timers {
+    use std::time::Duration;
+
+    use super::*;
+
+    const ARMED: usize = 100_000;
+    const TICKING: usize = 10_000;
+    const TICKS: u64 = 10;
+    const TICKS_USIZE: usize = 10;
+
+    fn paused() -> Runtime {
+        Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap()
+    }
+
+    #[divan::bench(sample_count = 5)]
+    fn arm_baseline(bencher: Bencher<'_, '_>) {
+        bencher
+            .counter(ItemsCount::new(ARMED))
+            .with_inputs(|| {
+                let runtime = current_thread();
+                let servers: Vec<_> = runtime.block_on(async {
+                    (0..ARMED)
+                        .map(|_| hand_written_ticker::Ticker::spawn())
+                        .collect()
+                });
+                (runtime, servers, Vec::with_capacity(ARMED))
+            })
+            .bench_local_refs(|(runtime, servers, timers)| {
+                runtime.block_on(async {
+                    for server in servers.iter() {
+                        timers.push(server.every(Duration::from_secs(3600)).await);
+                    }
+                });
+            });
+    }
+
+    #[divan::bench(sample_count = 5)]
+    fn arm_genserver(bencher: Bencher<'_, '_>) {
+        bencher
+            .counter(ItemsCount::new(ARMED))
+            .with_inputs(|| {
+                let runtime = current_thread();
+                let servers: Vec<_> = runtime.block_on(async {
+                    let mut servers = Vec::with_capacity(ARMED);
+                    for _ in 0..ARMED {
+                        servers.push(Ticker::start(Ticker::default()).await.unwrap());
+                    }
+                    servers
+                });
+                (runtime, servers, Vec::with_capacity(ARMED))
+            })
+            .bench_local_refs(|(runtime, servers, timers)| {
+                runtime.block_on(async {
+                    for server in servers.iter() {
+                        let period = Duration::from_secs(3600);
+                        timers.push(genserver::send_interval(server, period, || {
+                            TickerInfo::Tick
+                        }));
+                    }
+                    // Every server runs once meanwhile, arming its wake-up.
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                });
+            });
+    }
+
+    #[divan::bench(sample_count = 10)]
+    fn fire_baseline(bencher: Bencher<'_, '_>) {
+        bencher
+            .counter(ItemsCount::new(TICKING * TICKS_USIZE))
+            .with_inputs(|| {
+                let runtime = paused();
+                let servers: Vec<_> = runtime.block_on(async {
+                    let mut servers = Vec::with_capacity(TICKING);
+                    for _ in 0..TICKING {
+                        let server = hand_written_ticker::Ticker::spawn();
+                        let timer = server.every(Duration::from_millis(1)).await;
+                        servers.push((server, timer));
+                    }
+                    servers
+                });
+                (runtime, servers)
+            })
+            .bench_local_refs(|(runtime, servers)| {
+                runtime.block_on(async {
+                    tokio::time::sleep(Duration::from_micros(TICKS * 1000 + 500)).await;
+                    for (_, timer) in servers.iter() {
+                        timer.abort();
+                    }
+                    for (server, _) in servers.iter() {
+                        assert!(server.ticks().await >= TICKS);
+                    }
+                });
+            });
+    }
+
+    #[divan::bench(sample_count = 10)]
+    fn fire_genserver(bencher: Bencher<'_, '_>) {
+        bencher
+            .counter(ItemsCount::new(TICKING * TICKS_USIZE))
+            .with_inputs(|| {
+                let runtime = paused();
+                let servers: Vec<_> = runtime.block_on(async {
+                    let mut servers = Vec::with_capacity(TICKING);
+                    for _ in 0..TICKING {
+                        let server = Ticker::start(Ticker::default()).await.unwrap();
+                        let period = Duration::from_millis(1);
+                        let timer = genserver::send_interval(&server, period, || TickerInfo::Tick);
+                        servers.push((server, timer));
+                    }
+                    servers
+                });
+                (runtime, servers)
+            })
+            .bench_local_refs(|(runtime, servers)| {
+                runtime.block_on(async {
+                    tokio::time::sleep(Duration::from_micros(TICKS * 1000 + 500)).await;
+                    for (_, timer) in servers.iter() {
+                        timer.cancel();
+                    }
+                    for (server, _) in servers.iter() {
+                        assert!(server.ticks().await.unwrap() >= TICKS);
+                    }
+                });
+            });
+    }
+}

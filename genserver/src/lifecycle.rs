@@ -285,12 +285,12 @@ fn poll_next<T: GenServer>(
     let mut idle_due = false;
     let mut woken_at = ctx.poll_wake_up(cx);
     loop {
-        if let Some(woken_at) = woken_at.take() {
-            let now = Instant::now().max(woken_at);
-            ctx.server().mailbox.expire_timers(now);
+        // Timers due by now join the queue first, in the same lock.
+        let expire = woken_at.take().map(|woken_at| Instant::now().max(woken_at));
+        if let Some(now) = expire {
             idle_due = idle_at.is_some_and(|at| at <= now);
         }
-        let next_timer = match ctx.server().mailbox.poll_recv(batch, cx) {
+        let next_timer = match ctx.server().mailbox.poll_recv(batch, expire, cx) {
             Poll::Ready(Recv::Empty { next_timer }) => next_timer,
             Poll::Ready(recv) => return Poll::Ready(Some(recv)),
             // Out of cooperative budget: tokio wakes the task again soon.

@@ -158,19 +158,30 @@ impl<T: GenServer> Mailbox<T> {
     }
 
     /// The next envelope: from `batch` (what the receiver took last time), or
-    /// else from the shared queue, all of which moves into `batch`. Pending
-    /// only when the task has spent its cooperative budget.
+    /// else from the shared queue, all of which moves into `batch`. With
+    /// `expire`, the timers due by then join the queue first. Pending only
+    /// when the task has spent its cooperative budget.
     pub(crate) fn poll_recv(
         &self,
         batch: &mut VecDeque<Envelope<T>>,
+        expire: Option<Instant>,
         cx: &mut Context<'_>,
     ) -> Poll<Recv<T>> {
         let coop = ready!(tokio::task::coop::poll_proceed(cx));
+        let locked = expire.map(|now| {
+            let mut shared = self.lock();
+            let Shared { queue, timers, .. } = &mut *shared;
+            if let Some(timers) = timers {
+                timers.expire(now, |key| queue.push_back(Envelope::Timer(key)));
+            }
+            shared
+        });
         if let Some(envelope) = batch.pop_front() {
+            drop(locked);
             coop.made_progress();
             return Poll::Ready(Recv::Envelope(envelope));
         }
-        let mut shared = self.lock();
+        let mut shared = locked.unwrap_or_else(|| self.lock());
         if shared.queue.is_empty() {
             if shared.unreachable {
                 return Poll::Ready(Recv::Unreachable);
@@ -238,15 +249,6 @@ impl<T: GenServer> Mailbox<T> {
             receiver.wake();
         }
         Ok(key)
-    }
-
-    /// Queues a token for every timer due at `now` or before.
-    pub(crate) fn expire_timers(&self, now: Instant) {
-        let mut shared = self.lock();
-        let Shared { queue, timers, .. } = &mut *shared;
-        if let Some(timers) = timers {
-            timers.expire(now, |key| queue.push_back(Envelope::Timer(key)));
-        }
     }
 
     /// Takes what the expired timer `key` delivers, if it is still live.

@@ -66,6 +66,71 @@ impl<T: Clone> Public<T> {
     }
 }
 
+/// A ticker that uses the handler context, info messages and a deferred reply.
+#[derive(Debug)]
+pub struct Ticker {
+    ticks: u64,
+    pending: Vec<ReplyTo<u64>>,
+}
+
+#[gen_server]
+impl Ticker {
+    /// Starts counting from `start`, unless it is `u64::MAX`, which it
+    /// ignores; refuses zero.
+    ///
+    /// # Errors
+    ///
+    /// When `start` is zero.
+    #[init]
+    fn init(start: u64, ctx: &mut Context<Self>) -> Result<Option<Self>, String> {
+        if start == 0 {
+            return Err("zero".to_owned());
+        }
+        if start == u64::MAX {
+            return Ok(None);
+        }
+        ctx.continue_with(TickerInfo::Advance { by: 1 });
+        Ok(Some(Ticker {
+            ticks: start,
+            pending: Vec::new(),
+        }))
+    }
+
+    /// The count, answered by the next tick.
+    #[call]
+    fn next_tick(&mut self, reply: ReplyTo<u64>, ctx: &mut Context<Self>) {
+        self.pending.push(reply);
+        ctx.continue_with(TickerInfo::Tick);
+    }
+
+    /// The count now, or zero if the server is stopping.
+    #[call]
+    #[must_use]
+    pub fn ticks(&self, ctx: &Context<Self>) -> u64 {
+        if ctx.is_stopping() { 0 } else { self.ticks }
+    }
+
+    /// Advances the count by `by` before handling any other message.
+    #[cast]
+    pub fn advance_now(&mut self, by: u64, ctx: &mut Context<Self>) {
+        ctx.continue_with(TickerInfo::Advance { by });
+    }
+
+    #[info]
+    fn tick(&mut self, ctx: &mut Context<Self>) {
+        self.ticks += 1;
+        for reply in self.pending.drain(..) {
+            let _ = reply.send(self.ticks);
+        }
+        ctx.hibernate();
+    }
+
+    #[info]
+    fn advance(&mut self, by: u64) {
+        self.ticks += by;
+    }
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let private = Private::start(Private { secret: Secret(1) }).await.unwrap();
@@ -76,4 +141,18 @@ async fn main() {
     public.push(2).unwrap();
     assert_eq!(public.items().await.unwrap(), [1, 2]);
     public.stop().await.unwrap();
+
+    let ticker = Ticker::start(10).await.unwrap();
+    assert_eq!(ticker.ticks().await.unwrap(), 11);
+    assert_eq!(ticker.next_tick().await.unwrap(), 12);
+    ticker.advance_now(5).unwrap();
+    ticker.send_info(TickerInfo::Tick).unwrap();
+    ticker.send_info(TickerInfo::Advance { by: 2 }).unwrap();
+    assert_eq!(ticker.next_tick().await.unwrap(), 21);
+    assert!(matches!(Ticker::start(0).await, Err(StartError::Init(_))));
+    assert!(matches!(
+        Ticker::start(u64::MAX).await,
+        Err(StartError::Ignore)
+    ));
+    ticker.stop().await.unwrap();
 }

@@ -1,0 +1,11 @@
+use genserver::prelude::*;
+
+struct Ticker;
+
+#[gen_server]
+impl Ticker {
+    #[info(x)]
+    fn tick(&mut self) {}
+}
+
+fn main() {}

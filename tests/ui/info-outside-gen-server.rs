@@ -1,0 +1,10 @@
+use genserver::prelude::*;
+
+struct Ticker;
+
+impl Ticker {
+    #[info]
+    fn tick(&mut self) {}
+}
+
+fn main() {}
