@@ -238,9 +238,17 @@ pub use timer::{TimerRef, send_after, send_interval};
 /// | attribute | signature | becomes |
 /// |---|---|---|
 /// | `#[call]` | `fn name(&mut self or &self, args..) -> Reply`, may be `async` | a client function `name(args..)` returning a [`Call`] that resolves to `Result<Reply, CallError>` |
+/// | `#[call]`, deferred | `fn name(&mut self, args.., reply: ReplyTo<Reply>)`, no return type | the same client function; the handler answers through the [`ReplyTo`], now or later, from anywhere |
 /// | `#[cast]` | `fn name(&mut self or &self, args..)`, may be `async` | a client function `name(args..)` returning `Result<(), CastError<_>>` at once |
-/// | `#[init]` | `fn name(args..) -> Self` or `-> Result<Self, E>`, may be `async` | what `start(args..)` runs inside the new server before returning |
+/// | `#[info]` | `fn name(&mut self or &self, args..)`, may be `async` | a variant `Name { args.. }` (or `Name` without arguments) of the info enum, handled when it arrives: `handle_info/2` |
+/// | `#[init]` | `fn name(args..) -> Self`, `-> Result<Self, E>`, `-> Option<Self>` or `-> Result<Option<Self>, E>`, may be `async` | what `start(args..)` runs inside the new server before returning; `None` chooses not to start (`:ignore`) |
 /// | `#[terminate]` | `fn name(&mut self)` or `fn name(&mut self, reason: &ExitReason)`, may be `async` | what runs once when the server stops |
+///
+/// `#[init]`, `#[call]`, `#[cast]` and `#[info]` handlers may also take the
+/// server's [`Context`] anywhere in their arguments, as `ctx: &mut
+/// Context<Self>` (or `&Context<Self>`): to stop, continue, set an idle
+/// timeout, arm timers or get their own handle. It is not part of the
+/// message, and handlers that do not take it pay nothing.
 ///
 /// For `impl MyServer`, the attribute generates:
 ///
@@ -248,12 +256,18 @@ pub use timer::{TimerRef, send_after, send_interval};
 ///   after the method in `UpperCamelCase` (`get_all` → `GetAll { .. }`),
 ///   whose fields are the handler's arguments; call variants also carry the
 ///   [`ReplyTo`] slot of their reply;
+/// - `MyServerInfo`, the info enum, when there are `#[info]` handlers: one
+///   variant per handler, which you build to send info messages
+///   ([`ServerRef::send_info`], [`send_after`], [`Context::continue_with`]);
 /// - `MyServerClient`, which [`ServerRef<MyServer>`](ServerRef) dereferences
 ///   to, with one function per handler, named and documented like it;
 /// - `impl GenServer for MyServer`: the dispatch from message to handler, and
 ///   the callbacks you did not write (`init` takes the state itself, as
-///   `start(state)`; `terminate` does nothing);
-/// - `MyServer::start(..)` and `MyServer::start_named(name, ..)`.
+///   `start(state)`; `terminate` does nothing; without `#[info]` handlers,
+///   `Info` is [`Infallible`](std::convert::Infallible));
+/// - `MyServer::start(..)`, `MyServer::start_named(name, ..)` and
+///   `MyServer::start_with(options, ..)` ([`StartOptions`]: a name, a start
+///   timeout).
 ///
 /// Arguments and replies must be owned and `Send + 'static`: they move
 /// between tasks. Generic impls work; their type parameters get
@@ -262,6 +276,7 @@ pub use timer::{TimerRef, send_after, send_interval};
 /// # Arguments
 ///
 /// - `message = Name`: the message enum's name (default `{Type}Msg`);
+/// - `info = Name`: the info enum's name (default `{Type}Info`);
 /// - `client = Name`: the client's name (default `{Type}Client`);
 /// - `crate = path`: where `genserver` is, for crates that re-export it
 ///   (default `::genserver`).
@@ -352,7 +367,7 @@ pub use timer::{TimerRef, send_after, send_interval};
 ///
 /// ```
 /// use genserver::__private::{Call, CastError, ClientOf, RawRef, ReplyTo};
-/// use genserver::{GenServer, ServerRef, StartError};
+/// use genserver::{Context, GenServer, ServerRef, StartError, StartOptions};
 ///
 /// pub struct Counter {
 ///     n: u64,
@@ -403,15 +418,16 @@ pub use timer::{TimerRef, send_after, send_interval};
 /// // The dispatch, and the default `init` (start with the state itself).
 /// impl GenServer for Counter {
 ///     type Message = CounterMsg;
+///     type Info = std::convert::Infallible; // no `#[info]` handlers
 ///     type InitArg = Self;
 ///     type InitError = std::convert::Infallible;
 ///     type Client = CounterClient;
 ///
-///     async fn init(state: Self) -> Result<Self, Self::InitError> {
-///         Ok(state)
+///     async fn init(state: Self, _ctx: &mut Context<Self>) -> Result<Option<Self>, Self::InitError> {
+///         Ok(Some(state))
 ///     }
 ///
-///     async fn handle_message(&mut self, message: CounterMsg) {
+///     async fn handle_message(&mut self, message: CounterMsg, _ctx: &mut Context<Self>) {
 ///         match message {
 ///             CounterMsg::Add { by } => Self::add(self, by),
 ///             CounterMsg::Get { reply_to } => {
@@ -423,7 +439,7 @@ pub use timer::{TimerRef, send_after, send_interval};
 ///
 /// impl Counter {
 ///     pub async fn start(state: Self) -> Result<ServerRef<Self>, StartError<Self>> {
-///         genserver::__private::start::<Self>(None, state).await
+///         genserver::__private::start::<Self>(StartOptions::new(), state).await
 ///     }
 /// }
 ///
