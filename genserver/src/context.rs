@@ -101,6 +101,8 @@ struct Requests<T: GenServer> {
     stop: Option<ExitReason>,
     next: Option<T::Info>,
     idle: Option<(Duration, T::Info)>,
+    /// The idle timeout of the wait in progress: its deadline and message.
+    waiting: Option<(Instant, T::Info)>,
     hibernate: bool,
     /// Replies to send once `terminate` has run: `{:stop, reason, reply, state}`.
     replies: Vec<Box<dyn FnOnce() + Send>>,
@@ -128,6 +130,7 @@ impl<T: GenServer> Context<T> {
                 stop: None,
                 next: None,
                 idle: None,
+                waiting: None,
                 hibernate: false,
                 replies: Vec::new(),
                 sleep: None,
@@ -287,6 +290,7 @@ impl<T: GenServer> Context<T> {
         let idle = requests.stop.is_none()
             && requests.next.is_none()
             && requests.idle.is_none()
+            && requests.waiting.is_none()
             && requests.replies.is_empty()
             && requests.sleep.is_none();
         if idle {
@@ -295,10 +299,32 @@ impl<T: GenServer> Context<T> {
         true
     }
 
-    /// The idle timeout a handler asked for, with its deadline from now.
-    pub(crate) fn take_idle(&mut self) -> Option<(Instant, T::Info)> {
-        let (after, info) = self.requests.as_mut()?.idle.take()?;
-        Some((Instant::now() + after, info))
+    /// The server starts waiting: the idle timeout a handler asked for
+    /// counts from now.
+    pub(crate) fn begin_wait(&mut self) {
+        if let Some(requests) = &mut self.requests {
+            requests.waiting = requests
+                .idle
+                .take()
+                .map(|(after, info)| (Instant::now() + after, info));
+        }
+    }
+
+    /// When the idle timeout of the wait in progress fires.
+    pub(crate) fn idle_deadline(&self) -> Option<Instant> {
+        Some(self.requests.as_ref()?.waiting.as_ref()?.0)
+    }
+
+    /// The idle timeout fired: its message.
+    pub(crate) fn take_idle_info(&mut self) -> Option<T::Info> {
+        Some(self.requests.as_mut()?.waiting.take()?.1)
+    }
+
+    /// Something arrived before the idle timeout: it is off.
+    pub(crate) fn end_wait(&mut self) {
+        if let Some(requests) = &mut self.requests {
+            requests.waiting = None;
+        }
     }
 
     /// The replies to send once `terminate` has run.

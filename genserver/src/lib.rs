@@ -163,6 +163,73 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## 6. Beyond call and cast: info messages, timers, continue, stopping
+//!
+//! `#[info]` handlers take the messages that are not part of the client
+//! API: timers, notices, messages a server sends itself (`handle_info/2`).
+//! Any handler may take the server's [`Context`] to arm timers, continue,
+//! set an idle timeout or stop; a `#[call]` may take its [`ReplyTo`] to
+//! answer later:
+//!
+//! ```
+//! use genserver::prelude::*;
+//! use std::time::Duration;
+//!
+//! #[derive(Default)]
+//! struct Batcher {
+//!     items: Vec<String>,
+//!     waiting: Vec<ReplyTo<Vec<String>>>,
+//! }
+//!
+//! #[gen_server]
+//! impl Batcher {
+//!     #[init]
+//!     fn init(ctx: &mut Context<Self>) -> Self {
+//!         // `:timer.send_interval(100, :flush)`
+//!         ctx.send_interval(Duration::from_millis(100), || BatcherInfo::Flush);
+//!         Batcher::default()
+//!     }
+//!
+//!     #[cast]
+//!     fn add(&mut self, item: String) {
+//!         self.items.push(item);
+//!     }
+//!
+//!     /// Waits for the next flush: `{:noreply, state}`, then `GenServer.reply/2`.
+//!     #[call]
+//!     fn next_batch(&mut self, reply: ReplyTo<Vec<String>>) {
+//!         self.waiting.push(reply);
+//!     }
+//!
+//!     /// `{:stop, :normal, :ok, state}`: the reply goes once `terminate` has run.
+//!     #[call]
+//!     fn close(&mut self, ctx: &mut Context<Self>) -> usize {
+//!         ctx.stop(ExitReason::Normal);
+//!         self.items.len()
+//!     }
+//!
+//!     /// `handle_info(:flush, state)`.
+//!     #[info]
+//!     fn flush(&mut self) {
+//!         let batch = std::mem::take(&mut self.items);
+//!         for reply in self.waiting.drain(..) {
+//!             let _ = reply.send(batch.clone());
+//!         }
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let batcher = Batcher::start().await?;
+//! batcher.add("a".into())?;
+//! batcher.add("b".into())?;
+//! assert_eq!(batcher.next_batch().await?, ["a", "b"]);
+//! batcher.add("c".into())?;
+//! assert_eq!(batcher.close().await?, 1);
+//! assert_eq!(batcher.exited().await, ExitReason::Normal);
+//! # Ok(()) }
+//! ```
+//!
 //! # What you get, and what OTP calls it
 //!
 //! | genserver | Elixir |
@@ -173,11 +240,17 @@
 //! | `server.handler(args).await` (a `#[call]`) | `GenServer.call(pid, msg)`, 5 s timeout |
 //! | `server.handler(args).timeout(d).await`, [`.no_timeout()`](Call::no_timeout) | `GenServer.call(pid, msg, timeout)`, `:infinity` |
 //! | `server.handler(args)` (a `#[cast]`) | `GenServer.cast(pid, msg)` |
+//! | [`server.send_info(info)`](ServerRef::send_info) | `send(pid, msg)` |
 //! | [`server.stop()`](ServerRef::stop) | `GenServer.stop(pid)` |
 //! | [`server.stop_with(reason, timeout)`](ServerRef::stop_with) | `GenServer.stop(pid, reason, timeout)` |
+//! | [`server.kill()`](ServerRef::kill) | `Process.exit(pid, :kill)` |
 //! | [`server.exited().await`](ServerRef::exited) | a monitor's `:DOWN` message |
-//! | `#[init]`, `#[terminate]` | `init/1`, `terminate/2` |
-//! | [`ExitReason`] | exit reasons: `:normal`, `:shutdown`, `:killed`, crashes |
+//! | `#[init]`, `#[terminate]`, `#[info]` | `init/1`, `terminate/2`, `handle_info/2` |
+//! | [`Context`]: `stop`, `continue_with`, `idle_timeout`, `hibernate` | `{:stop, ..}`, `{:continue, ..}`, a timeout, `:hibernate` in a callback's return |
+//! | a `#[call]` taking [`ReplyTo`] | `{:noreply, state}` and `GenServer.reply/2` |
+//! | [`send_after`], [`send_interval`], [`TimerRef::cancel`] | `Process.send_after/3`, `:timer.send_interval/3`, `Process.cancel_timer/1` |
+//! | [`StartOptions`] | `name:` and `timeout:` options of `GenServer.start/3` |
+//! | [`ExitReason`] | exit reasons: `:normal`, `:shutdown`, `{:shutdown, term}`, `:killed`, crashes |
 //!
 //! # Guarantees
 //!
@@ -194,7 +267,9 @@
 //!   and no name behind.
 //! - When the last handle to an unnamed server is dropped, it handles what is
 //!   already in its mailbox, then stops normally: nothing leaks (see
-//!   [`ServerRef`]).
+//!   [`ServerRef`]). Its pending timers do not keep it running.
+//! - Once [`TimerRef::cancel`] returns `true`, the timer's message will never
+//!   be handled, even if it had already expired.
 //!
 //! # More
 //!

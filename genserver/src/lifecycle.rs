@@ -2,10 +2,11 @@
 //! clean-up that runs however the server ends.
 
 use std::collections::VecDeque;
-use std::future::poll_fn;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
-use std::sync::{Arc, OnceLock};
-use std::task::Poll;
+use std::task::{Poll, ready};
 use std::time::Duration;
 
 use tokio::runtime::Handle;
@@ -89,7 +90,6 @@ pub async fn start<T: GenServer>(
         handles: AtomicUsize::new(1),
         mailbox: Mailbox::new(),
         exit: ExitSignal::new(),
-        task: OnceLock::new(),
     });
     let server: ServerRef<T> = ServerRef::from_raw(RawRef::first(inner));
     if let Some(name) = server.name() {
@@ -107,8 +107,7 @@ pub async fn start<T: GenServer>(
     };
     let (started, init_done) = oneshot::channel();
     let task = runtime.spawn(context::scope(id, run::<T>(arg, guard, started)));
-    // Only this function sets it, once.
-    let _ = server.raw().inner().task.set(task.abort_handle());
+    server.raw().inner().mailbox.set_task(task.abort_handle());
     let outcome = match options.timeout {
         None => init_done.await,
         Some(timeout) => {
@@ -229,7 +228,8 @@ async fn receive_loop<T: GenServer>(
         if ctx.take_hibernate() {
             ctx.server().mailbox.release(batch);
         }
-        match next(ctx, batch).await {
+        ctx.begin_wait();
+        match (Receive { ctx, batch }).await {
             Next::Message(message) => state.handle_message(message, ctx).await,
             Next::Info(info) => state.handle_info(info, ctx).await,
             Next::Stop(reason) => return reason,
@@ -239,37 +239,52 @@ async fn receive_loop<T: GenServer>(
 }
 
 /// Waits for what the server handles next: a message, an info message (sent,
-/// from a timer, or the idle timeout's), or a stop request.
-async fn next<T: GenServer>(ctx: &mut Context<T>, batch: &mut VecDeque<Envelope<T>>) -> Next<T> {
-    let mut idle = ctx.take_idle();
-    let idle_at = idle.as_ref().map(|(deadline, _)| *deadline);
-    loop {
-        let envelope = poll_fn(|cx| poll_next(ctx, batch, idle_at, cx)).await;
-        let Some(envelope) = envelope else {
-            // The idle timeout: no message came in time.
-            let (_, info) = idle.take().expect("only an armed idle timeout fires");
-            return Next::Info(info);
-        };
-        match envelope {
-            Recv::Envelope(Envelope::Message(message)) => return Next::Message(message),
-            Recv::Envelope(Envelope::Info(info)) => return Next::Info(info),
-            Recv::Envelope(Envelope::Stop(reason)) => return Next::Stop(reason),
-            Recv::Envelope(Envelope::Timer(key)) => {
-                let mailbox = &ctx.server().mailbox;
-                match mailbox.take_timer(key) {
-                    Some(TimerTaken::Message(info)) => return Next::Info(info),
-                    Some(TimerTaken::Maker(mut make)) => {
-                        let info = make();
-                        mailbox.restore_timer(key, make);
-                        return Next::Info(info);
+/// from a timer, or the idle timeout's), or a stop request. A plain struct
+/// of two references, rather than an `async fn`, keeps every server's task
+/// small: what a wait needs beyond them lives in the context's requests,
+/// which only servers that use timeouts allocate.
+struct Receive<'a, T: GenServer> {
+    ctx: &'a mut Context<T>,
+    batch: &'a mut VecDeque<Envelope<T>>,
+}
+
+impl<T: GenServer> Future for Receive<'_, T> {
+    type Output = Next<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Next<T>> {
+        let Receive { ctx, batch } = self.get_mut();
+        loop {
+            let next = match ready!(poll_next(ctx, batch, cx)) {
+                // The idle timeout: no message came in time.
+                None => match ctx.take_idle_info() {
+                    Some(info) => Next::Info(info),
+                    None => unreachable!("only an armed idle timeout fires"),
+                },
+                Some(Recv::Envelope(Envelope::Message(message))) => Next::Message(message),
+                Some(Recv::Envelope(Envelope::Info(info))) => Next::Info(info),
+                Some(Recv::Envelope(Envelope::Stop(reason))) => Next::Stop(reason),
+                Some(Recv::Envelope(Envelope::Timer(key))) => {
+                    let mailbox = &ctx.server().mailbox;
+                    match mailbox.take_timer(key) {
+                        Some(TimerTaken::Message(info)) => Next::Info(info),
+                        Some(TimerTaken::Maker(mut make)) => {
+                            let info = make();
+                            mailbox.restore_timer(key, make);
+                            Next::Info(info)
+                        }
+                        // Cancelled after it expired: as if it had never been
+                        // sent, so it does not end the idle wait either.
+                        None => continue,
                     }
-                    // Cancelled after it expired: as if it had never been sent,
-                    // so it does not cancel the idle timeout either.
-                    None => {}
                 }
-            }
-            Recv::Unreachable => return Next::Unreachable,
-            Recv::Empty { .. } => unreachable!("poll_next waits while the mailbox is empty"),
+                Some(Recv::Unreachable) => Next::Unreachable,
+                Some(Recv::Empty { .. }) => {
+                    unreachable!("poll_next waits while the mailbox is empty")
+                }
+            };
+            // Something arrived: the idle timeout is off.
+            ctx.end_wait();
+            return Poll::Ready(next);
         }
     }
 }
@@ -279,9 +294,9 @@ async fn next<T: GenServer>(ctx: &mut Context<T>, batch: &mut VecDeque<Envelope<
 fn poll_next<T: GenServer>(
     ctx: &mut Context<T>,
     batch: &mut VecDeque<Envelope<T>>,
-    idle_at: Option<Instant>,
     cx: &mut std::task::Context<'_>,
 ) -> Poll<Option<Recv<T>>> {
+    let idle_at = ctx.idle_deadline();
     let mut idle_due = false;
     let mut woken_at = ctx.poll_wake_up(cx);
     loop {

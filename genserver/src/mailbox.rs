@@ -25,6 +25,7 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker, ready};
 
+use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use crate::timer::{Kind, Removed, Taken, TimerKey, Timers};
@@ -83,6 +84,10 @@ struct Shared<T: GenServer> {
     /// The server's timers; allocated by the first one armed, freed with
     /// the last one.
     timers: Option<Box<Timers<T::Info>>>,
+    /// The server's task, set right after it is spawned; to kill it. Kept
+    /// here rather than beside the mailbox, where it would cost every
+    /// server a word more.
+    task: Option<AbortHandle>,
 }
 
 impl<T: GenServer> Mailbox<T> {
@@ -94,6 +99,7 @@ impl<T: GenServer> Mailbox<T> {
                 unreachable: false,
                 closed: false,
                 timers: None,
+                task: None,
             }),
         }
     }
@@ -139,6 +145,16 @@ impl<T: GenServer> Mailbox<T> {
         if let Some(receiver) = receiver {
             receiver.wake();
         }
+    }
+
+    /// Records the server's task, once spawned.
+    pub(crate) fn set_task(&self, task: AbortHandle) {
+        self.lock().task = Some(task);
+    }
+
+    /// The server's task, once spawned.
+    pub(crate) fn task(&self) -> Option<AbortHandle> {
+        self.lock().task.clone()
     }
 
     /// Records that a handle exists again (made by the server itself from

@@ -5,10 +5,8 @@ use std::hash::{Hash, Hasher};
 use std::num::NonZeroU64;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
-
-use tokio::task::AbortHandle;
 
 use crate::exit::ExitSignal;
 use crate::mailbox::{Envelope, Mailbox};
@@ -44,8 +42,6 @@ pub(crate) struct Inner<T: GenServer> {
     pub(crate) handles: AtomicUsize,
     pub(crate) mailbox: Mailbox<T>,
     pub(crate) exit: ExitSignal,
-    /// Set right after the task is spawned; used to kill the server.
-    pub(crate) task: OnceLock<AbortHandle>,
 }
 
 impl<T: GenServer> TimerTable for Inner<T> {
@@ -365,7 +361,7 @@ impl<T: GenServer> ServerRef<T> {
         // The task is recorded right after it is spawned; a handle found by
         // name during `init` can be a moment earlier.
         let task = loop {
-            if let Some(task) = inner.task.get() {
+            if let Some(task) = inner.mailbox.task() {
                 break task;
             }
             tokio::task::yield_now().await;
