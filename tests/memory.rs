@@ -1,6 +1,7 @@
 //! Hibernation, the Rust way: an idle server gives back the mailbox memory a
-//! burst left (automatically, beyond a few dozen slots), and all of it when a
-//! handler asks to hibernate (`{:noreply, state, :hibernate}`).
+//! burst left (automatically, beyond a few dozen slots, once its mailbox has
+//! stayed empty for 100 ms), and all of it when a handler asks to hibernate
+//! (`{:noreply, state, :hibernate}`).
 //!
 //! One test in this binary, measured with a counting allocator on a
 //! current-thread runtime, so that nothing else allocates meanwhile.
@@ -9,6 +10,8 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+use std::time::Duration;
 
 use genserver::prelude::*;
 
@@ -84,6 +87,10 @@ async fn an_idle_server_gives_back_what_a_burst_left_and_hibernation_gives_back_
     let peak = live_above(idle);
     assert!(peak > 10_000_000, "the burst took {peak} bytes");
     assert_eq!(server.sum().await.unwrap(), 499_999_500_000);
+    settle().await;
+    let right_after = live_above(idle);
+    assert!(right_after > 1_000_000, "kept while another burst may come");
+    tokio::time::sleep(Duration::from_millis(150)).await;
     settle().await;
     let after_burst = live_above(idle);
     println!("after 1,000,000 casts: peak {peak} bytes, then {after_burst} bytes above idle");

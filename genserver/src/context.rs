@@ -103,6 +103,8 @@ struct Requests<T: GenServer> {
     idle: Option<(Duration, T::Info)>,
     /// The idle timeout of the wait in progress: its deadline and message.
     waiting: Option<(Instant, T::Info)>,
+    /// When an empty mailbox holding a burst's slots gives them back.
+    release_at: Option<Instant>,
     hibernate: bool,
     /// Replies to send once `terminate` has run: `{:stop, reason, reply, state}`.
     replies: Vec<Box<dyn FnOnce() + Send>>,
@@ -131,6 +133,7 @@ impl<T: GenServer> Context<T> {
                 next: None,
                 idle: None,
                 waiting: None,
+                release_at: None,
                 hibernate: false,
                 replies: Vec::new(),
                 sleep: None,
@@ -262,6 +265,13 @@ impl<T: GenServer> Context<T> {
         }
     }
 
+    /// Whether any handler ever made a request: servers that never do skip
+    /// every other check with this one.
+    #[inline]
+    pub(crate) fn has_requests(&self) -> bool {
+        self.requests.is_some()
+    }
+
     /// The stop a handler asked for.
     pub(crate) fn take_stop(&mut self) -> Option<ExitReason> {
         self.requests.as_mut()?.stop.take()
@@ -287,16 +297,25 @@ impl<T: GenServer> Context<T> {
         if !std::mem::take(&mut requests.hibernate) {
             return false;
         }
-        let idle = requests.stop.is_none()
-            && requests.next.is_none()
-            && requests.idle.is_none()
-            && requests.waiting.is_none()
-            && requests.replies.is_empty()
-            && requests.sleep.is_none();
+        self.compact();
+        true
+    }
+
+    /// Frees the requests when nothing in them is pending (the wake-up
+    /// timer with them: nothing needs it).
+    fn compact(&mut self) {
+        let idle = self.requests.as_ref().is_some_and(|requests| {
+            requests.stop.is_none()
+                && requests.next.is_none()
+                && requests.idle.is_none()
+                && requests.waiting.is_none()
+                && requests.release_at.is_none()
+                && !requests.hibernate
+                && requests.replies.is_empty()
+        });
         if idle {
             self.requests = None;
         }
-        true
     }
 
     /// The server starts waiting: the idle timeout a handler asked for
@@ -320,11 +339,32 @@ impl<T: GenServer> Context<T> {
         Some(self.requests.as_mut()?.waiting.take()?.1)
     }
 
-    /// Something arrived before the idle timeout: it is off.
+    /// Something arrived: the idle timeout is off, and so is the release of
+    /// the mailbox's spare slots.
     pub(crate) fn end_wait(&mut self) {
         if let Some(requests) = &mut self.requests {
             requests.waiting = None;
+            requests.release_at = None;
         }
+    }
+
+    /// When the mailbox, empty but holding a burst's slots, gives them back:
+    /// [`RELEASE_AFTER`](crate::mailbox::RELEASE_AFTER) after it was first
+    /// found so.
+    pub(crate) fn release_deadline(&mut self) -> Instant {
+        *self
+            .requests()
+            .release_at
+            .get_or_insert_with(|| Instant::now() + crate::mailbox::RELEASE_AFTER)
+    }
+
+    /// The mailbox gave its slots back; so do the requests, if they hold
+    /// nothing else.
+    pub(crate) fn released(&mut self) {
+        if let Some(requests) = &mut self.requests {
+            requests.release_at = None;
+        }
+        self.compact();
     }
 
     /// The replies to send once `terminate` has run.

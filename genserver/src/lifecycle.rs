@@ -216,19 +216,21 @@ async fn receive_loop<T: GenServer>(
     batch: &mut VecDeque<Envelope<T>>,
 ) -> ExitReason {
     loop {
-        // A stop asked for by the last callback (or by `init`) wins; a
-        // continue runs before anything in the mailbox.
-        if let Some(reason) = ctx.take_stop() {
-            return reason;
+        // What the last callback (or `init`) asked for, if anything: a stop
+        // wins; a continue runs before anything in the mailbox.
+        if ctx.has_requests() {
+            if let Some(reason) = ctx.take_stop() {
+                return reason;
+            }
+            if let Some(info) = ctx.take_continue() {
+                state.handle_info(info, ctx).await;
+                continue;
+            }
+            if ctx.take_hibernate() {
+                ctx.server().mailbox.release(batch);
+            }
+            ctx.begin_wait();
         }
-        if let Some(info) = ctx.take_continue() {
-            state.handle_info(info, ctx).await;
-            continue;
-        }
-        if ctx.take_hibernate() {
-            ctx.server().mailbox.release(batch);
-        }
-        ctx.begin_wait();
         match (Receive { ctx, batch }).await {
             Next::Message(message) => state.handle_message(message, ctx).await,
             Next::Info(info) => state.handle_info(info, ctx).await,
@@ -283,7 +285,9 @@ impl<T: GenServer> Future for Receive<'_, T> {
                 }
             };
             // Something arrived: the idle timeout is off.
-            ctx.end_wait();
+            if ctx.has_requests() {
+                ctx.end_wait();
+            }
             return Poll::Ready(next);
         }
     }
@@ -298,15 +302,26 @@ fn poll_next<T: GenServer>(
 ) -> Poll<Option<Recv<T>>> {
     let idle_at = ctx.idle_deadline();
     let mut idle_due = false;
-    let mut woken_at = ctx.poll_wake_up(cx);
+    let mut fired_at = None;
+    // The wake-up timer is looked at between batches, not for every message:
+    // under load, a timer's token joins the queue after the current batch.
+    let mut woken_at = if batch.is_empty() {
+        ctx.poll_wake_up(cx)
+    } else {
+        None
+    };
     loop {
         // Timers due by now join the queue first, in the same lock.
         let expire = woken_at.take().map(|woken_at| Instant::now().max(woken_at));
         if let Some(now) = expire {
             idle_due = idle_at.is_some_and(|at| at <= now);
+            fired_at = Some(now);
         }
-        let next_timer = match ctx.server().mailbox.poll_recv(batch, expire, cx) {
-            Poll::Ready(Recv::Empty { next_timer }) => next_timer,
+        let (next_timer, oversized) = match ctx.server().mailbox.poll_recv(batch, expire, cx) {
+            Poll::Ready(Recv::Empty {
+                next_timer,
+                oversized,
+            }) => (next_timer, oversized),
             Poll::Ready(recv) => return Poll::Ready(Some(recv)),
             // Out of cooperative budget: tokio wakes the task again soon.
             Poll::Pending => return Poll::Pending,
@@ -316,12 +331,20 @@ fn poll_next<T: GenServer>(
         if idle_due {
             return Poll::Ready(None);
         }
-        let wake_at = match (idle_at, next_timer) {
-            (Some(idle), Some(timer)) => idle.min(timer),
-            (idle, timer) => match idle.or(timer) {
-                Some(at) => at,
-                None => return Poll::Pending,
-            },
+        // Empty, but holding what a burst left: give it back once the
+        // mailbox has stayed empty for a while.
+        let release_at = oversized.then(|| ctx.release_deadline());
+        if release_at.is_some_and(|at| fired_at.is_some_and(|now| at <= now)) {
+            ctx.server().mailbox.release(batch);
+            ctx.released();
+            continue;
+        }
+        let wake_at = [idle_at, next_timer, release_at]
+            .into_iter()
+            .flatten()
+            .min();
+        let Some(wake_at) = wake_at else {
+            return Poll::Pending;
         };
         woken_at = ctx.arm_wake_up(wake_at, cx);
         if woken_at.is_none() {

@@ -17,9 +17,11 @@
 //! message, as tokio's own channels do, so a flooded server still yields to
 //! the other tasks of its thread.
 //!
-//! After a burst, the queues keep the capacity they grew to. The receiver
-//! gives it back when it finds the mailbox empty (see [`SPARE`]), or all of it
-//! on request ([`Mailbox::release`], what hibernation does).
+//! After a burst, the queues keep the capacity they grew to, so that a
+//! server under steady load does not reallocate them. Once the mailbox has
+//! stayed empty for [`RELEASE_AFTER`], the receiver gives back what is
+//! beyond [`SPARE`] slots ([`Mailbox::release`]); a handler that asks to
+//! hibernate has it given back at once.
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -35,6 +37,10 @@ use crate::{ExitReason, GenServer};
 /// queues are freed, so a burst leaves no memory behind, while a server
 /// whose traffic comes in small batches does not reallocate for each.
 pub(crate) const SPARE: usize = 64;
+
+/// How long a mailbox holding more than [`SPARE`] slots must stay empty
+/// before they are given back: bursts closer together than this reuse them.
+pub(crate) const RELEASE_AFTER: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// One entry in a server's mailbox.
 pub(crate) enum Envelope<T: GenServer> {
@@ -63,8 +69,11 @@ pub(crate) enum Recv<T: GenServer> {
     Unreachable,
     /// The mailbox is empty; the receiver is woken when that changes, and
     /// should wake itself up at `next_timer`, the earliest deadline of the
-    /// server's timers.
-    Empty { next_timer: Option<Instant> },
+    /// server's timers. `oversized` when it holds more than [`SPARE`] slots.
+    Empty {
+        next_timer: Option<Instant>,
+        oversized: bool,
+    },
 }
 
 /// The shared queue. Unbounded: a send never waits.
@@ -204,15 +213,11 @@ impl<T: GenServer> Mailbox<T> {
             }
             shared.receiver = Some(cx.waker().clone());
             let next_timer = shared.timers.as_mut().and_then(|timers| timers.earliest());
-            // Idle: give back what a burst left, outside the lock.
-            let spare =
-                (shared.queue.capacity() > SPARE).then(|| std::mem::take(&mut shared.queue));
-            drop(shared);
-            if batch.capacity() > SPARE {
-                *batch = VecDeque::new();
-            }
-            drop(spare);
-            return Poll::Ready(Recv::Empty { next_timer });
+            let oversized = shared.queue.capacity() > SPARE || batch.capacity() > SPARE;
+            return Poll::Ready(Recv::Empty {
+                next_timer,
+                oversized,
+            });
         }
         std::mem::swap(&mut shared.queue, batch);
         drop(shared);
@@ -223,7 +228,7 @@ impl<T: GenServer> Mailbox<T> {
         }
     }
 
-    /// Frees every queue slot an empty mailbox holds: hibernation.
+    /// Frees every queue slot an empty mailbox holds (outside the lock).
     pub(crate) fn release(&self, batch: &mut VecDeque<Envelope<T>>) {
         let spare = {
             let mut shared = self.lock();
