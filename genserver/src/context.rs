@@ -110,8 +110,8 @@ struct Requests<T: GenServer> {
     replies: Vec<Box<dyn FnOnce() + Send>>,
     /// Wakes the receiver for the idle timeout and the earliest timer.
     sleep: Option<Pin<Box<Sleep>>>,
-    /// The deadline `sleep` is armed for, until it fires.
-    armed: Option<Instant>,
+    /// Whether `sleep` is armed (for its deadline) and has not fired yet.
+    armed: bool,
 }
 
 impl<T: GenServer> Context<T> {
@@ -137,7 +137,7 @@ impl<T: GenServer> Context<T> {
                 hibernate: false,
                 replies: Vec::new(),
                 sleep: None,
-                armed: None,
+                armed: false,
             })
         })
     }
@@ -383,11 +383,10 @@ impl<T: GenServer> Context<T> {
     /// Polls the wake-up timer: the deadline it was armed for, once it fires.
     pub(crate) fn poll_wake_up(&mut self, cx: &mut std::task::Context<'_>) -> Option<Instant> {
         let requests = self.requests.as_mut()?;
-        let armed = requests.armed?;
-        let sleep = requests.sleep.as_mut()?;
+        let sleep = requests.sleep.as_mut().filter(|_| requests.armed)?;
         if sleep.as_mut().poll(cx).is_ready() {
-            requests.armed = None;
-            return Some(armed);
+            requests.armed = false;
+            return Some(sleep.deadline());
         }
         None
     }
@@ -400,13 +399,12 @@ impl<T: GenServer> Context<T> {
         cx: &mut std::task::Context<'_>,
     ) -> Option<Instant> {
         let requests = self.requests();
-        if requests.armed != Some(deadline) {
-            requests.armed = Some(deadline);
-            match &mut requests.sleep {
-                Some(sleep) => sleep.as_mut().reset(deadline),
-                None => requests.sleep = Some(Box::pin(tokio::time::sleep_until(deadline))),
-            }
+        match &mut requests.sleep {
+            Some(sleep) if requests.armed && sleep.deadline() == deadline => {}
+            Some(sleep) => sleep.as_mut().reset(deadline),
+            None => requests.sleep = Some(Box::pin(tokio::time::sleep_until(deadline))),
         }
+        requests.armed = true;
         self.poll_wake_up(cx)
     }
 }
