@@ -98,6 +98,10 @@ pub struct Context<T: GenServer> {
 
 /// What handlers asked for, and the receiver's wake-up timer.
 struct Requests<T: GenServer> {
+    /// A handler asked for something the loop acts on before it waits again
+    /// (stop, continue, idle timeout, hibernate): the one flag the loop
+    /// reads between messages.
+    asked: bool,
     stop: Option<ExitReason>,
     next: Option<T::Info>,
     idle: Option<(Duration, T::Info)>,
@@ -126,9 +130,17 @@ impl<T: GenServer> Context<T> {
         &self.server
     }
 
+    /// The requests, marked as asked: the loop acts on them next.
+    fn ask(&mut self) -> &mut Requests<T> {
+        let requests = self.requests();
+        requests.asked = true;
+        requests
+    }
+
     fn requests(&mut self) -> &mut Requests<T> {
         self.requests.get_or_insert_with(|| {
             Box::new(Requests {
+                asked: false,
                 stop: None,
                 next: None,
                 idle: None,
@@ -176,7 +188,7 @@ impl<T: GenServer> Context<T> {
     /// panics): `{:stop, reason, reply, state}`. Called more than once, the
     /// last reason wins.
     pub fn stop(&mut self, reason: ExitReason) {
-        self.requests().stop = Some(reason);
+        self.ask().stop = Some(reason);
     }
 
     /// Stops the server with `reason` and answers a call whose reply slot
@@ -188,7 +200,7 @@ impl<T: GenServer> Context<T> {
         reply_to: ReplyTo<R>,
         reply: R,
     ) {
-        let requests = self.requests();
+        let requests = self.ask();
         requests.stop = Some(reason);
         requests.replies.push(Box::new(move || {
             let _ = reply_to.send(reply);
@@ -207,7 +219,7 @@ impl<T: GenServer> Context<T> {
     /// The continue may continue in turn. Called more than once, the last
     /// message wins.
     pub fn continue_with(&mut self, info: T::Info) {
-        self.requests().next = Some(info);
+        self.ask().next = Some(info);
     }
 
     /// Delivers `info` if no message arrives within `after` once the server
@@ -217,7 +229,7 @@ impl<T: GenServer> Context<T> {
     /// to a message already waiting. It applies to the wait right after the
     /// callback that set it: every later callback sets its own or none.
     pub fn idle_timeout(&mut self, after: Duration, info: T::Info) {
-        self.requests().idle = Some((after, info));
+        self.ask().idle = Some((after, info));
     }
 
     /// Gives back the memory of the server's mailbox before it waits again:
@@ -227,7 +239,7 @@ impl<T: GenServer> Context<T> {
     /// few dozen slots, whenever it finds its mailbox empty; this frees all of
     /// it. It does not touch the server's own state.
     pub fn hibernate(&mut self) {
-        self.requests().hibernate = true;
+        self.ask().hibernate = true;
     }
 
     /// Sends `info` to the server itself after `after`:
@@ -265,11 +277,13 @@ impl<T: GenServer> Context<T> {
         }
     }
 
-    /// Whether any handler ever made a request: servers that never do skip
-    /// every other check with this one.
+    /// Whether the last callback asked for anything (and forgets it): the
+    /// loop skips every other check when it did not.
     #[inline]
-    pub(crate) fn has_requests(&self) -> bool {
-        self.requests.is_some()
+    pub(crate) fn take_asked(&mut self) -> bool {
+        self.requests
+            .as_mut()
+            .is_some_and(|requests| std::mem::take(&mut requests.asked))
     }
 
     /// The stop a handler asked for.
@@ -341,10 +355,13 @@ impl<T: GenServer> Context<T> {
 
     /// Something arrived: the idle timeout is off, and so is the release of
     /// the mailbox's spare slots.
+    #[inline]
     pub(crate) fn end_wait(&mut self) {
         if let Some(requests) = &mut self.requests {
-            requests.waiting = None;
-            requests.release_at = None;
+            if requests.waiting.is_some() || requests.release_at.is_some() {
+                requests.waiting = None;
+                requests.release_at = None;
+            }
         }
     }
 

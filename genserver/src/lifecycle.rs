@@ -15,7 +15,7 @@ use tokio::time::Instant;
 
 use crate::context::{self, Context};
 use crate::exit::ExitSignal;
-use crate::mailbox::{Envelope, Mailbox, Recv};
+use crate::mailbox::{self, Envelope, Mailbox, Recv};
 use crate::panic::{self, CatchUnwind};
 use crate::registry::{self, Taken};
 use crate::server_ref::{Inner, RawRef};
@@ -218,7 +218,7 @@ async fn receive_loop<T: GenServer>(
     loop {
         // What the last callback (or `init`) asked for, if anything: a stop
         // wins; a continue runs before anything in the mailbox.
-        if ctx.has_requests() {
+        if ctx.take_asked() {
             if let Some(reason) = ctx.take_stop() {
                 return reason;
             }
@@ -256,7 +256,13 @@ impl<T: GenServer> Future for Receive<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Next<T>> {
         let Receive { ctx, batch } = self.get_mut();
         loop {
-            let next = match ready!(poll_next(ctx, batch, cx)) {
+            // Within a batch, neither timers nor the idle timeout need a look.
+            let received = if batch.is_empty() {
+                ready!(poll_next(ctx, batch, cx))
+            } else {
+                ready!(mailbox::poll_batch(batch, cx)).map(Recv::Envelope)
+            };
+            let next = match received {
                 // The idle timeout: no message came in time.
                 None => match ctx.take_idle_info() {
                     Some(info) => Next::Info(info),
@@ -285,9 +291,7 @@ impl<T: GenServer> Future for Receive<'_, T> {
                 }
             };
             // Something arrived: the idle timeout is off.
-            if ctx.has_requests() {
-                ctx.end_wait();
-            }
+            ctx.end_wait();
             return Poll::Ready(next);
         }
     }
@@ -303,13 +307,9 @@ fn poll_next<T: GenServer>(
     let idle_at = ctx.idle_deadline();
     let mut idle_due = false;
     let mut fired_at = None;
-    // The wake-up timer is looked at between batches, not for every message:
-    // under load, a timer's token joins the queue after the current batch.
-    let mut woken_at = if batch.is_empty() {
-        ctx.poll_wake_up(cx)
-    } else {
-        None
-    };
+    // Called between batches only: under load, a timer's token joins the
+    // queue after the current batch.
+    let mut woken_at = ctx.poll_wake_up(cx);
     loop {
         // Timers due by now join the queue first, in the same lock.
         let expire = woken_at.take().map(|woken_at| Instant::now().max(woken_at));

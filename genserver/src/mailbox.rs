@@ -76,6 +76,21 @@ pub(crate) enum Recv<T: GenServer> {
     },
 }
 
+/// The next envelope of the batch the receiver took last, spending
+/// cooperative budget as [`Mailbox::poll_recv`] does.
+#[inline]
+pub(crate) fn poll_batch<T: GenServer>(
+    batch: &mut VecDeque<Envelope<T>>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Envelope<T>>> {
+    let coop = ready!(tokio::task::coop::poll_proceed(cx));
+    let envelope = batch.pop_front();
+    if envelope.is_some() {
+        coop.made_progress();
+    }
+    Poll::Ready(envelope)
+}
+
 /// The shared queue. Unbounded: a send never waits.
 pub(crate) struct Mailbox<T: GenServer> {
     shared: Mutex<Shared<T>>,
