@@ -32,7 +32,7 @@ mod expand;
 #[path = "../genserver-macros/src/fallback.rs"]
 mod fallback;
 #[allow(dead_code, unreachable_pub, clippy::all, clippy::pedantic)]
-#[path = "../genserver-macros/src/valid.rs"]
+#[path = "../genserver-macros/src/valid/mod.rs"]
 mod valid;
 
 use std::io::Write;
