@@ -3,8 +3,11 @@
 //! stayed empty for 100 ms), and all of it when a handler asks to hibernate
 //! (`{:noreply, state, :hibernate}`).
 //!
-//! One test in this binary, measured with a counting allocator on a
-//! current-thread runtime, so that nothing else allocates meanwhile.
+//! Also the heap an armed timer takes, against a `tokio::time::interval`
+//! task per server.
+//!
+//! Measured with a counting allocator on a current-thread runtime; the tests
+//! of this binary take turns, so that nothing else allocates meanwhile.
 
 #![allow(missing_docs)]
 
@@ -73,8 +76,30 @@ async fn settle() {
     }
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn an_idle_server_gives_back_what_a_burst_left_and_hibernation_gives_back_all() {
+/// The tests of this binary take turns: the counter is process-wide.
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Runs `test` on a current-thread runtime of its own, holding the turn
+/// until the runtime, and all it allocated, is gone.
+fn measured(test: impl std::future::Future<Output = ()>) {
+    let _turn = TURN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(test);
+}
+
+#[test]
+fn an_idle_server_gives_back_what_a_burst_left_and_hibernation_gives_back_all() {
+    measured(burst());
+}
+
+async fn burst() {
+    // The runtime's timer wheel allocates with its first timer: not ours.
+    tokio::time::sleep(Duration::from_millis(1)).await;
     let server = Sink::start(Sink::default()).await.unwrap();
     assert_eq!(server.sum().await.unwrap(), 0);
     settle().await;
@@ -119,4 +144,96 @@ async fn an_idle_server_gives_back_what_a_burst_left_and_hibernation_gives_back_
         hibernated < kept / 2,
         "kept {hibernated} bytes after hibernating"
     );
+}
+
+#[derive(Default)]
+struct Ticker {
+    ticks: u64,
+}
+
+#[gen_server]
+impl Ticker {
+    #[info]
+    fn tick(&mut self) {
+        self.ticks += 1;
+    }
+
+    #[call]
+    fn ticks(&self) -> u64 {
+        self.ticks
+    }
+}
+
+const SERVERS: usize = 10_000;
+
+#[test]
+fn an_armed_timer_takes_less_heap_than_an_interval_task() {
+    measured(armed_timers());
+}
+
+async fn armed_timers() {
+    let period = Duration::from_secs(3600);
+
+    // genserver: `send_interval` on each of 10,000 idle servers.
+    let mut servers = Vec::with_capacity(SERVERS);
+    for _ in 0..SERVERS {
+        servers.push(Ticker::start(Ticker::default()).await.unwrap());
+    }
+    for server in &servers {
+        // The first two messages allocate the mailbox's two queues (the one
+        // senders fill and the batch the server works through): not the
+        // timer's cost.
+        assert_eq!(server.ticks().await.unwrap(), 0);
+        assert_eq!(server.ticks().await.unwrap(), 0);
+    }
+    let mut timers = Vec::with_capacity(SERVERS);
+    let before = LIVE.load(Ordering::Relaxed);
+    for server in &servers {
+        timers.push(genserver::send_interval(server, period, || {
+            TickerInfo::Tick
+        }));
+        // By the time it replies, the server has armed its wake-up.
+        assert_eq!(server.ticks().await.unwrap(), 0);
+    }
+    let genserver_bytes = live_above(before) / SERVERS;
+
+    // Hand-written: a task per server running a `tokio::time::interval`,
+    // which sends the ticks to the server's channel.
+    let mut channels = Vec::with_capacity(SERVERS);
+    for _ in 0..SERVERS {
+        channels.push(tokio::sync::mpsc::unbounded_channel::<()>());
+    }
+    let mut tasks = Vec::with_capacity(SERVERS);
+    let before = LIVE.load(Ordering::Relaxed);
+    for (sender, _) in &channels {
+        let sender = sender.clone();
+        let (armed, is_armed) = tokio::sync::oneshot::channel();
+        tasks.push(tokio::spawn(async move {
+            let mut interval =
+                tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+            let _ = armed.send(());
+            loop {
+                interval.tick().await;
+                if sender.send(()).is_err() {
+                    return;
+                }
+            }
+        }));
+        is_armed.await.unwrap();
+    }
+    let interval_bytes = live_above(before) / SERVERS;
+    println!(
+        "heap per armed timer: genserver {genserver_bytes} bytes, an interval task {interval_bytes} bytes"
+    );
+    assert!(genserver_bytes > 0 && interval_bytes > 0);
+    assert!(
+        genserver_bytes < interval_bytes,
+        "{genserver_bytes} bytes per timer against {interval_bytes}"
+    );
+    for timer in &timers {
+        assert!(timer.cancel());
+    }
+    for task in &tasks {
+        task.abort();
+    }
 }

@@ -96,26 +96,45 @@ pub struct Context<T: GenServer> {
     requests: Option<Box<Requests<T>>>,
 }
 
-/// What handlers asked for, and the receiver's wake-up timer.
+/// The receiver's wake-up timer and what handlers asked for. What a server
+/// that only has timers needs is here; the rest is one box further, so
+/// that an armed timer costs little.
 struct Requests<T: GenServer> {
     /// A handler asked for something the loop acts on before it waits again
     /// (stop, continue, idle timeout, hibernate): the one flag the loop
     /// reads between messages.
     asked: bool,
+    /// Whether `sleep` is armed (for its deadline) and has not fired yet.
+    armed: bool,
+    /// Wakes the receiver for the idle timeout, the earliest timer, and the
+    /// release of a burst's mailbox slots.
+    sleep: Option<Pin<Box<Sleep>>>,
+    /// When an empty mailbox holding a burst's slots gives them back.
+    release_at: Option<Instant>,
+    asks: Option<Box<Asks<T>>>,
+}
+
+/// What handlers asked for.
+struct Asks<T: GenServer> {
     stop: Option<ExitReason>,
     next: Option<T::Info>,
     idle: Option<(Duration, T::Info)>,
     /// The idle timeout of the wait in progress: its deadline and message.
     waiting: Option<(Instant, T::Info)>,
-    /// When an empty mailbox holding a burst's slots gives them back.
-    release_at: Option<Instant>,
     hibernate: bool,
     /// Replies to send once `terminate` has run: `{:stop, reason, reply, state}`.
     replies: Vec<Box<dyn FnOnce() + Send>>,
-    /// Wakes the receiver for the idle timeout and the earliest timer.
-    sleep: Option<Pin<Box<Sleep>>>,
-    /// Whether `sleep` is armed (for its deadline) and has not fired yet.
-    armed: bool,
+}
+
+impl<T: GenServer> Asks<T> {
+    fn is_empty(&self) -> bool {
+        self.stop.is_none()
+            && self.next.is_none()
+            && self.idle.is_none()
+            && self.waiting.is_none()
+            && !self.hibernate
+            && self.replies.is_empty()
+    }
 }
 
 impl<T: GenServer> Context<T> {
@@ -130,28 +149,41 @@ impl<T: GenServer> Context<T> {
         &self.server
     }
 
-    /// The requests, marked as asked: the loop acts on them next.
-    fn ask(&mut self) -> &mut Requests<T> {
+    /// What handlers asked for, marked as asked: the loop acts on it next.
+    fn ask(&mut self) -> &mut Asks<T> {
         let requests = self.requests();
         requests.asked = true;
-        requests
+        requests.asks.get_or_insert_with(|| {
+            Box::new(Asks {
+                stop: None,
+                next: None,
+                idle: None,
+                waiting: None,
+                hibernate: false,
+                replies: Vec::new(),
+            })
+        })
     }
 
     fn requests(&mut self) -> &mut Requests<T> {
         self.requests.get_or_insert_with(|| {
             Box::new(Requests {
                 asked: false,
-                stop: None,
-                next: None,
-                idle: None,
-                waiting: None,
-                release_at: None,
-                hibernate: false,
-                replies: Vec::new(),
-                sleep: None,
                 armed: false,
+                sleep: None,
+                release_at: None,
+                asks: None,
             })
         })
+    }
+
+    /// What handlers asked for, if anything ever.
+    fn asks(&self) -> Option<&Asks<T>> {
+        self.requests.as_ref()?.asks.as_deref()
+    }
+
+    fn asks_mut(&mut self) -> Option<&mut Asks<T>> {
+        self.requests.as_mut()?.asks.as_deref_mut()
     }
 
     /// The server's identity: `self()`.
@@ -200,16 +232,16 @@ impl<T: GenServer> Context<T> {
         reply_to: ReplyTo<R>,
         reply: R,
     ) {
-        let requests = self.ask();
-        requests.stop = Some(reason);
-        requests.replies.push(Box::new(move || {
+        let asks = self.ask();
+        asks.stop = Some(reason);
+        asks.replies.push(Box::new(move || {
             let _ = reply_to.send(reply);
         }));
     }
 
     /// `true` once a handler has asked the server to stop.
     pub fn is_stopping(&self) -> bool {
-        self.requests.as_ref().is_some_and(|r| r.stop.is_some())
+        self.asks().is_some_and(|asks| asks.stop.is_some())
     }
 
     /// Runs the `#[info]` handler of `info` as soon as this handler returns,
@@ -265,9 +297,9 @@ impl<T: GenServer> Context<T> {
 
     /// Sends `reply` now, or after `terminate` if the handler asked to stop.
     pub(crate) fn reply<R: Send + 'static>(&mut self, reply_to: ReplyTo<R>, reply: R) {
-        match &mut self.requests {
-            Some(requests) if requests.stop.is_some() => {
-                requests.replies.push(Box::new(move || {
+        match self.asks_mut() {
+            Some(asks) if asks.stop.is_some() => {
+                asks.replies.push(Box::new(move || {
                     let _ = reply_to.send(reply);
                 }));
             }
@@ -288,16 +320,16 @@ impl<T: GenServer> Context<T> {
 
     /// The stop a handler asked for.
     pub(crate) fn take_stop(&mut self) -> Option<ExitReason> {
-        self.requests.as_mut()?.stop.take()
+        self.asks_mut()?.stop.take()
     }
 
     /// The continue a handler asked for; it cancels the idle timeout of the
     /// callback that asked, since the continue runs before any wait.
     pub(crate) fn take_continue(&mut self) -> Option<T::Info> {
-        let requests = self.requests.as_mut()?;
-        let next = requests.next.take();
+        let asks = self.asks_mut()?;
+        let next = asks.next.take();
         if next.is_some() {
-            requests.idle = None;
+            asks.idle = None;
         }
         next
     }
@@ -305,29 +337,25 @@ impl<T: GenServer> Context<T> {
     /// Whether a handler asked to hibernate; if so, the requests' own
     /// memory is given back too when nothing else is pending.
     pub(crate) fn take_hibernate(&mut self) -> bool {
-        let Some(requests) = self.requests.as_mut() else {
-            return false;
-        };
-        if !std::mem::take(&mut requests.hibernate) {
-            return false;
+        let hibernate = self
+            .asks_mut()
+            .is_some_and(|asks| std::mem::take(&mut asks.hibernate));
+        if hibernate {
+            self.compact();
         }
-        self.compact();
-        true
+        hibernate
     }
 
-    /// Frees the requests when nothing in them is pending (the wake-up
-    /// timer with them: nothing needs it).
+    /// Frees what nothing needs any more: the asks when none is pending, and
+    /// the requests (with the wake-up timer) when nothing else is.
     fn compact(&mut self) {
-        let idle = self.requests.as_ref().is_some_and(|requests| {
-            requests.stop.is_none()
-                && requests.next.is_none()
-                && requests.idle.is_none()
-                && requests.waiting.is_none()
-                && requests.release_at.is_none()
-                && !requests.hibernate
-                && requests.replies.is_empty()
-        });
-        if idle {
+        let Some(requests) = self.requests.as_mut() else {
+            return;
+        };
+        if requests.asks.as_ref().is_some_and(|asks| asks.is_empty()) {
+            requests.asks = None;
+        }
+        if requests.asks.is_none() && requests.release_at.is_none() {
             self.requests = None;
         }
     }
@@ -335,8 +363,8 @@ impl<T: GenServer> Context<T> {
     /// The server starts waiting: the idle timeout a handler asked for
     /// counts from now.
     pub(crate) fn begin_wait(&mut self) {
-        if let Some(requests) = &mut self.requests {
-            requests.waiting = requests
+        if let Some(asks) = self.asks_mut() {
+            asks.waiting = asks
                 .idle
                 .take()
                 .map(|(after, info)| (Instant::now() + after, info));
@@ -345,12 +373,12 @@ impl<T: GenServer> Context<T> {
 
     /// When the idle timeout of the wait in progress fires.
     pub(crate) fn idle_deadline(&self) -> Option<Instant> {
-        Some(self.requests.as_ref()?.waiting.as_ref()?.0)
+        Some(self.asks()?.waiting.as_ref()?.0)
     }
 
     /// The idle timeout fired: its message.
     pub(crate) fn take_idle_info(&mut self) -> Option<T::Info> {
-        Some(self.requests.as_mut()?.waiting.take()?.1)
+        Some(self.asks_mut()?.waiting.take()?.1)
     }
 
     /// Something arrived: the idle timeout is off, and so is the release of
@@ -358,9 +386,9 @@ impl<T: GenServer> Context<T> {
     #[inline]
     pub(crate) fn end_wait(&mut self) {
         if let Some(requests) = &mut self.requests {
-            if requests.waiting.is_some() || requests.release_at.is_some() {
-                requests.waiting = None;
-                requests.release_at = None;
+            requests.release_at = None;
+            if let Some(asks) = &mut requests.asks {
+                asks.waiting = None;
             }
         }
     }
@@ -386,9 +414,8 @@ impl<T: GenServer> Context<T> {
 
     /// The replies to send once `terminate` has run.
     pub(crate) fn take_replies(&mut self) -> Vec<Box<dyn FnOnce() + Send>> {
-        self.requests
-            .as_mut()
-            .map(|r| std::mem::take(&mut r.replies))
+        self.asks_mut()
+            .map(|asks| std::mem::take(&mut asks.replies))
             .unwrap_or_default()
     }
 
