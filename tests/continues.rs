@@ -9,7 +9,7 @@ mod support;
 use genserver::prelude::*;
 use std::time::Duration;
 
-use support::{Log, eventually};
+use support::{Log, eventually, within};
 
 struct Continuer {
     log: Log,
@@ -162,7 +162,7 @@ async fn a_continue_can_stop_the_server() {
     let (server, _) = started(false).await;
     server.cast_continue_stop().unwrap();
     assert_eq!(
-        server.exited().await,
+        within(Duration::from_secs(5), server.exited()).await,
         ExitReason::shutdown("from a continue")
     );
 }

@@ -63,6 +63,16 @@ impl Idler {
         });
     }
 
+    /// Hibernates and waits idle: both apply.
+    #[cast]
+    fn hibernate_idle(&mut self, millis: u64, ctx: &mut Context<Self>) {
+        ctx.hibernate();
+        let info = IdlerInfo::Timeout {
+            label: "hibernated".into(),
+        };
+        ctx.idle_timeout(Duration::from_millis(millis), info);
+    }
+
     /// Arms a timer to the server itself.
     #[call]
     fn arm(&mut self, millis: u64, ctx: &mut Context<Self>) -> TimerRef {
@@ -190,4 +200,12 @@ async fn a_timer_cancelled_after_it_expired_does_not_cancel_the_idle_timeout() {
     );
     sleep(Duration::from_millis(100)).await;
     assert_eq!(log.events(), ["timeout after busy at 60"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_that_hibernates_keeps_its_idle_timeout() {
+    let (server, log) = idler(None).await;
+    server.hibernate_idle(30).unwrap();
+    sleep(Duration::from_millis(100)).await;
+    assert_eq!(log.events(), ["timeout hibernated at 30"]);
 }

@@ -118,11 +118,9 @@ async fn burst() {
     tokio::time::sleep(Duration::from_millis(150)).await;
     settle().await;
     let after_burst = live_above(idle);
-    println!("after 1,000,000 casts: peak {peak} bytes, then {after_burst} bytes above idle");
-    // A few hundred bytes may come and go inside tokio; the queue itself
-    // would be megabytes.
+    // The queue itself would be megabytes.
     assert!(
-        after_burst < 2048,
+        after_burst < 512,
         "kept {after_burst} bytes after the burst"
     );
 
@@ -139,11 +137,11 @@ async fn burst() {
     server.sum().await.unwrap();
     settle().await;
     let hibernated = live_above(idle);
+    // Printed last: printing allocates the test harness's capture buffer.
+    println!("after 1,000,000 casts: peak {peak} bytes, then {after_burst} bytes above idle");
     println!("40 casts kept {kept} bytes; after hibernating, {hibernated}");
-    assert!(
-        hibernated < kept / 2,
-        "kept {hibernated} bytes after hibernating"
-    );
+    // Less than the handler's requests take: those are freed too.
+    assert!(hibernated < 64, "kept {hibernated} bytes after hibernating");
 }
 
 #[derive(Default)]

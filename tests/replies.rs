@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use genserver::prelude::*;
-use support::Log;
+use support::{Log, within};
 use tokio::time::sleep;
 
 struct Barrier {
@@ -95,7 +95,9 @@ impl Barrier {
     #[call]
     fn stop_with_reply(&mut self, panic: bool, ctx: &mut Context<Self>) -> String {
         self.panic_in_terminate = panic;
+        assert!(!ctx.is_stopping());
         ctx.stop(ExitReason::shutdown("asked"));
+        assert!(ctx.is_stopping());
         self.log.push("handler returned");
         "bye".into()
     }
@@ -118,8 +120,11 @@ impl Barrier {
         ctx.stop(ExitReason::Shutdown);
     }
 
+    /// Yields first, so that a reply sent before it ran would reach the
+    /// caller before the log shows it.
     #[terminate]
-    fn terminate(&mut self, reason: &ExitReason) {
+    async fn terminate(&mut self, reason: &ExitReason) {
+        tokio::task::yield_now().await;
         self.log.push(format!("terminate: {reason}"));
         assert!(!self.panic_in_terminate, "terminate failed");
     }
@@ -203,53 +208,69 @@ async fn a_dropped_reply_slot_gives_the_exit_reason_once_the_server_stops() {
 
 #[tokio::test]
 async fn stop_with_a_reply_runs_terminate_before_the_reply() {
-    let (server, log) = barrier(1).await;
-    let queued = server.arrive();
-    let (reply, queued) = tokio::join!(server.stop_with_reply(false), queued);
+    let (server, log) = barrier(2).await;
+    // Two tasks, run in the order spawned: the calls are sent in that order.
+    // The first one's reply comes with the log as it stood on its arrival.
+    let stopping = tokio::spawn({
+        let (server, log) = (server.clone(), log.clone());
+        async move {
+            let reply = server.stop_with_reply(false).await;
+            (reply, log.events())
+        }
+    });
+    let queued = tokio::spawn({
+        let server = server.clone();
+        async move { server.arrive().await }
+    });
+    let (reply, events) = stopping.await.unwrap();
+    assert_eq!(events, ["handler returned", "terminate: shutdown: asked"]);
     assert_eq!(reply.unwrap(), "bye");
     assert_eq!(
-        log.events(),
-        ["handler returned", "terminate: shutdown: asked"]
-    );
-    assert_eq!(
-        queued.unwrap_err(),
+        queued.await.unwrap().unwrap_err(),
         CallError::Exit(ExitReason::shutdown("asked")),
         "callers queued behind get the stop reason"
     );
-    assert_eq!(server.exited().await, ExitReason::shutdown("asked"));
+    let exited = within(Duration::from_secs(5), server.exited()).await;
+    assert_eq!(exited, ExitReason::shutdown("asked"));
 }
 
 #[tokio::test]
 async fn the_reply_is_sent_even_if_terminate_panics() {
     let (server, log) = barrier(1).await;
-    assert_eq!(server.stop_with_reply(true).await.unwrap(), "bye");
+    let reply = server.stop_with_reply(true).await;
     assert_eq!(
         log.events(),
         ["handler returned", "terminate: shutdown: asked"]
     );
-    assert_eq!(
-        server.exited().await,
-        ExitReason::Panic("terminate failed".into())
-    );
+    assert_eq!(reply.unwrap(), "bye");
+    let exited = within(Duration::from_secs(5), server.exited()).await;
+    assert_eq!(exited, ExitReason::Panic("terminate failed".into()));
 }
 
 #[tokio::test]
 async fn a_deferred_reply_after_terminate() {
     let (server, log) = barrier(1).await;
-    assert_eq!(server.stop_later().await.unwrap(), "bye later");
+    let reply = server.stop_later().await;
     assert_eq!(log.events(), ["terminate: normal"]);
+    assert_eq!(reply.unwrap(), "bye later");
 }
 
 #[tokio::test]
 async fn stop_from_a_cast_and_from_an_info_message() {
     let (server, log) = barrier(1).await;
     server.stop_cast("done".into()).unwrap();
-    assert_eq!(server.exited().await, ExitReason::custom("done"));
+    assert_eq!(
+        within(Duration::from_secs(5), server.exited()).await,
+        ExitReason::custom("done")
+    );
     assert_eq!(log.events(), ["terminate: done"]);
 
     let (server, log) = barrier(1).await;
     server.send_info(BarrierInfo::StopInfo).unwrap();
-    assert_eq!(server.exited().await, ExitReason::Shutdown);
+    assert_eq!(
+        within(Duration::from_secs(5), server.exited()).await,
+        ExitReason::Shutdown
+    );
     assert_eq!(log.events(), ["terminate: shutdown"]);
     assert!(matches!(
         server.send_info(BarrierInfo::StopInfo),

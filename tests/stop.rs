@@ -8,7 +8,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use genserver::prelude::*;
-use support::{Log, eventually, unique_name};
+use support::{Log, eventually, unique_name, within};
 
 #[derive(Debug)]
 struct Worker {
@@ -105,7 +105,8 @@ async fn a_stop_timeout_returns_timeout_and_the_server_goes_on_stopping() {
         .unwrap_err();
     assert_eq!(error, StopError::Timeout);
     assert!(log.events().is_empty(), "terminate is still running");
-    assert_eq!(server.exited().await, ExitReason::Shutdown);
+    let exited = within(Duration::from_secs(120), server.exited()).await;
+    assert_eq!(exited, ExitReason::Shutdown);
     assert_eq!(log.events(), ["terminate after 0: shutdown"]);
     assert!(genserver::whereis::<Worker>(&name).is_none());
 }

@@ -519,6 +519,53 @@ mod tests {
     }
 
     #[test]
+    fn an_interval_keeps_its_rhythm_when_expired_late() {
+        let base = Instant::now();
+        let mut timers = Timers::new();
+        let key = timers.insert(
+            at(base, 10),
+            Kind::Every(Duration::from_millis(10), Box::new(|| 1)),
+        );
+        // Found expired 2 ms late: the next tick is still due at 20, not 22.
+        assert_eq!(expired(&mut timers, at(base, 12)), [key]);
+        assert_eq!(timers.earliest(), Some(at(base, 20)));
+    }
+
+    #[test]
+    fn compaction_keeps_every_live_timer() {
+        let base = Instant::now();
+        let mut timers = Timers::new();
+        let live: Vec<TimerKey> = (0..20)
+            .map(|i| timers.insert(at(base, 100 + i), Kind::Once(u32::try_from(i).unwrap())))
+            .collect();
+        for i in 0..1_000 {
+            let key = timers.insert(at(base, 50 + i), Kind::Once(0));
+            assert!(timers.remove(key).is_some());
+        }
+        assert!(
+            timers.heap.len() <= 2 * 20 + 8,
+            "heap kept {}",
+            timers.heap.len()
+        );
+        assert_eq!(expired(&mut timers, at(base, 200)), live);
+        let messages: Vec<u32> = live
+            .iter()
+            .map(|&key| message(&mut timers, key).unwrap())
+            .collect();
+        assert_eq!(messages, (0..20).collect::<Vec<u32>>());
+    }
+
+    #[test]
+    fn a_timer_ref_shows_which_timer_it_is() {
+        let dead = TimerRef::dead();
+        assert!(!dead.cancel());
+        assert_eq!(
+            format!("{dead:?}"),
+            "TimerRef { index: 0, generation: 0, .. }"
+        );
+    }
+
+    #[test]
     fn cancelled_entries_do_not_pile_up() {
         let base = Instant::now();
         let mut timers = Timers::new();

@@ -49,3 +49,11 @@ pub fn unique_name(prefix: &str) -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     format!("{prefix}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
+
+/// Awaits `future`, failing the test after `limit` instead of hanging (with
+/// paused time, the limit passes at once when nothing else can happen).
+pub async fn within<F: std::future::Future>(limit: Duration, future: F) -> F::Output {
+    tokio::time::timeout(limit, future)
+        .await
+        .unwrap_or_else(|_| panic!("not done within {limit:?}"))
+}
