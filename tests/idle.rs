@@ -73,6 +73,23 @@ impl Idler {
         ctx.idle_timeout(Duration::from_millis(millis), info);
     }
 
+    /// Hibernates and continues: the continue runs, then the server
+    /// hibernates and waits for the idle timeout the continue sets.
+    #[cast]
+    fn hibernate_continue(&mut self, ctx: &mut Context<Self>) {
+        ctx.hibernate();
+        ctx.continue_with(IdlerInfo::IdleAgain);
+    }
+
+    #[info]
+    fn idle_again(&mut self, ctx: &mut Context<Self>) {
+        self.log.push("continued");
+        let info = IdlerInfo::Timeout {
+            label: "after continue".into(),
+        };
+        ctx.idle_timeout(Duration::from_millis(10), info);
+    }
+
     /// Arms a timer to the server itself.
     #[call]
     fn arm(&mut self, millis: u64, ctx: &mut Context<Self>) -> TimerRef {
@@ -208,4 +225,12 @@ async fn a_server_that_hibernates_keeps_its_idle_timeout() {
     server.hibernate_idle(30).unwrap();
     sleep(Duration::from_millis(100)).await;
     assert_eq!(log.events(), ["timeout hibernated at 30"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_continue_runs_before_hibernation_and_sets_the_idle_timeout() {
+    let (server, log) = idler(None).await;
+    server.hibernate_continue().unwrap();
+    sleep(Duration::from_millis(100)).await;
+    assert_eq!(log.events(), ["continued", "timeout after continue at 10"]);
 }

@@ -201,6 +201,14 @@ impl Keeper {
         self.strong = None;
     }
 
+    /// How the context shows itself.
+    #[call]
+    fn context(&self, ctx: &mut Context<Self>) -> String {
+        let before = format!("{ctx:?}");
+        ctx.stop(ExitReason::Normal);
+        format!("{before} then {ctx:?}")
+    }
+
     #[terminate]
     fn terminate(&mut self, reason: &ExitReason) {
         self.log.push(format!("terminate: {reason}"));
@@ -275,4 +283,16 @@ async fn a_handle_made_by_the_server_after_its_last_one_was_dropped_keeps_it_rea
     assert!(log.events().is_empty());
     drop(server);
     eventually(Duration::from_secs(5), || !log.events().is_empty()).await;
+}
+
+#[tokio::test]
+async fn a_context_shows_its_server_and_whether_it_is_stopping() {
+    let server = Keeper::start(Log::default(), false).await.unwrap();
+    let id = server.id();
+    assert_eq!(
+        server.context().await.unwrap(),
+        format!(
+            "Context {{ id: {id:?}, stopping: false, .. }} then Context {{ id: {id:?}, stopping: true, .. }}"
+        )
+    );
 }

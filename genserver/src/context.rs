@@ -324,12 +324,16 @@ impl<T: GenServer> Context<T> {
     }
 
     /// The continue a handler asked for; it cancels the idle timeout of the
-    /// callback that asked, since the continue runs before any wait.
+    /// callback that asked, since the continue runs before any wait. What
+    /// else that callback asked for (hibernation) is looked at again after
+    /// the continue has run.
     pub(crate) fn take_continue(&mut self) -> Option<T::Info> {
-        let asks = self.asks_mut()?;
+        let requests = self.requests.as_mut()?;
+        let asks = requests.asks.as_mut()?;
         let next = asks.next.take();
         if next.is_some() {
             asks.idle = None;
+            requests.asked = true;
         }
         next
     }
