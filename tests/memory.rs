@@ -132,6 +132,10 @@ async fn burst() {
     settle().await;
     let kept = live_above(idle);
     assert!(kept > 0, "a small batch keeps its slots");
+    // ...also once the mailbox has stayed empty for a while.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    settle().await;
+    assert_eq!(live_above(idle), kept, "a small batch's slots are kept");
     // ...until the server hibernates.
     server.hibernate().unwrap();
     server.sum().await.unwrap();

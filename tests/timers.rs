@@ -277,3 +277,29 @@ async fn an_interval_of_zero_is_refused() {
         tracked: Tracked(Arc::new(())),
     });
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_earlier_timer_armed_from_outside_wakes_a_waiting_server() {
+    let (clock, log) = clock().await;
+    clock.after(3_600_000, "late".into()).await.unwrap();
+    // The server now sleeps until the late timer; an earlier one must wake it.
+    let _early = genserver::send_after(
+        &clock,
+        Duration::from_millis(10),
+        ClockInfo::Ring {
+            label: "early".into(),
+        },
+    );
+    sleep(Duration::from_millis(20)).await;
+    assert_eq!(log.events(), ["early at 10"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancelling_one_timer_keeps_the_others() {
+    let (clock, log) = clock().await;
+    let first = clock.after(10, "first".into()).await.unwrap();
+    let _second = clock.after(20, "second".into()).await.unwrap();
+    assert!(first.cancel());
+    sleep(Duration::from_millis(30)).await;
+    assert_eq!(log.events(), ["second at 20"]);
+}
