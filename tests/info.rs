@@ -296,3 +296,51 @@ async fn a_context_shows_its_server_and_whether_it_is_stopping() {
         )
     );
 }
+
+struct Pinger;
+
+#[gen_server]
+impl Pinger {
+    #[call]
+    fn ping(&self) -> &'static str {
+        "pong"
+    }
+}
+
+#[tokio::test]
+async fn an_upgraded_weak_handle_is_a_handle_of_its_own() {
+    let server = Pinger::start(Pinger).await.unwrap();
+    let weak = server.downgrade();
+    assert_eq!(
+        format!("{weak:?}"),
+        format!("WeakRef {{ id: {:?}, .. }}", server.id())
+    );
+    let upgraded = weak.upgrade().expect("running");
+    drop(server);
+    // The upgraded handle keeps the server running on its own.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(upgraded.ping().await.unwrap(), "pong");
+    let copy = upgraded.clone();
+    copy.stop().await.unwrap();
+    assert!(
+        weak.upgrade().is_none(),
+        "a stopped server cannot be upgraded to"
+    );
+    drop(upgraded);
+}
+
+#[tokio::test]
+// A handle's hash and equality are its server's id, which never changes.
+#[allow(clippy::mutable_key_type)]
+async fn handles_compare_and_hash_by_server() {
+    use std::collections::HashSet;
+
+    let first = Pinger::start(Pinger).await.unwrap();
+    let second = Pinger::start(Pinger).await.unwrap();
+    assert_eq!(first, first.clone());
+    assert_ne!(first, second);
+    let set: HashSet<_> = [first.clone(), second.clone(), first.clone()]
+        .into_iter()
+        .collect();
+    assert_eq!(set.len(), 2);
+}
