@@ -109,8 +109,11 @@ struct Requests<T: GenServer> {
     /// Wakes the receiver for the idle timeout, the earliest timer, and the
     /// release of a burst's mailbox slots.
     sleep: Option<Pin<Box<Sleep>>>,
-    /// When an empty mailbox holding a burst's slots gives them back.
+    /// When the receiver next checks whether an empty mailbox holding a
+    /// burst's slots has stayed empty long enough to give them back.
     release_at: Option<Instant>,
+    /// Since when the mailbox has been empty; `None` once a message arrived.
+    empty_since: Option<Instant>,
     asks: Option<Box<Asks<T>>>,
 }
 
@@ -172,6 +175,7 @@ impl<T: GenServer> Context<T> {
                 armed: false,
                 sleep: None,
                 release_at: None,
+                empty_since: None,
                 asks: None,
             })
         })
@@ -385,26 +389,38 @@ impl<T: GenServer> Context<T> {
         Some(self.asks_mut()?.waiting.take()?.1)
     }
 
-    /// Something arrived: the idle timeout is off, and so is the release of
-    /// the mailbox's spare slots.
+    /// Something arrived: the idle timeout is off, and the mailbox is no
+    /// longer empty.
     #[inline]
     pub(crate) fn end_wait(&mut self) {
         if let Some(requests) = &mut self.requests {
-            requests.release_at = None;
+            requests.empty_since = None;
             if let Some(asks) = &mut requests.asks {
                 asks.waiting = None;
             }
         }
     }
 
-    /// When the mailbox, empty but holding a burst's slots, gives them back:
-    /// [`RELEASE_AFTER`](crate::mailbox::RELEASE_AFTER) after it was first
-    /// found so.
-    pub(crate) fn release_deadline(&mut self) -> Instant {
-        *self
-            .requests()
-            .release_at
-            .get_or_insert_with(|| Instant::now() + crate::mailbox::RELEASE_AFTER)
+    /// The mailbox is empty but holds a burst's slots: `None` if it has
+    /// stayed empty for [`RELEASE_AFTER`](crate::mailbox::RELEASE_AFTER)
+    /// by `fired_at` (when the wake-up timer fired), so the slots go now;
+    /// otherwise when to look again. The check keeps its deadline while
+    /// messages come and go, so that a busy server re-arms its timer at most
+    /// once per period, not on every message.
+    pub(crate) fn release_check(&mut self, fired_at: Option<Instant>) -> Option<Instant> {
+        let requests = self.requests();
+        let since = *requests.empty_since.get_or_insert_with(Instant::now);
+        let due = since + crate::mailbox::RELEASE_AFTER;
+        if fired_at.is_some_and(|now| due <= now) {
+            return None;
+        }
+        match requests.release_at {
+            Some(at) if at <= due && fired_at.is_none_or(|now| at > now) => Some(at),
+            _ => {
+                requests.release_at = Some(due);
+                Some(due)
+            }
+        }
     }
 
     /// The mailbox gave its slots back; so do the requests, if they hold
@@ -412,6 +428,7 @@ impl<T: GenServer> Context<T> {
     pub(crate) fn released(&mut self) {
         if let Some(requests) = &mut self.requests {
             requests.release_at = None;
+            requests.empty_since = None;
         }
         self.compact();
     }

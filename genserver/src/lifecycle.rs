@@ -333,11 +333,14 @@ fn poll_next<T: GenServer>(
         }
         // Empty, but holding what a burst left: give it back once the
         // mailbox has stayed empty for a while.
-        let release_at = oversized.then(|| ctx.release_deadline());
-        if release_at.is_some_and(|at| fired_at.is_some_and(|now| at <= now)) {
-            ctx.server().mailbox.release(batch);
-            ctx.released();
-            continue;
+        let mut release_at = None;
+        if oversized {
+            release_at = ctx.release_check(fired_at);
+            if release_at.is_none() {
+                ctx.server().mailbox.release(batch);
+                ctx.released();
+                continue;
+            }
         }
         let wake_at = [idle_at, next_timer, release_at]
             .into_iter()
