@@ -222,8 +222,8 @@ fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
     }
 }
 
-/// The single type argument of `Name<T>`.
-fn single_type_argument<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
+/// The single type argument of `Name<T>` (matched on the path's last segment).
+pub(crate) fn single_type_argument<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
     let segment = last_segment(ty).filter(|segment| segment.ident == name)?;
     let PathArguments::AngleBracketed(args) = &segment.arguments else {
         return None;

@@ -76,6 +76,22 @@ pub(crate) enum Recv<T: GenServer> {
     },
 }
 
+impl<T: GenServer> Shared<T> {
+    /// The timers, once none is live: their table is freed (by the caller,
+    /// outside the lock) until the next one is armed.
+    fn take_timers_if_none_live(&mut self) -> Option<Box<Timers<T::Info>>> {
+        if self
+            .timers
+            .as_ref()
+            .is_some_and(|timers| timers.live() == 0)
+        {
+            self.timers.take()
+        } else {
+            None
+        }
+    }
+}
+
 /// The next envelope of the batch the receiver took last, spending
 /// cooperative budget as [`Mailbox::poll_recv`] does.
 #[inline]
@@ -291,14 +307,8 @@ impl<T: GenServer> Mailbox<T> {
     pub(crate) fn take_timer(&self, key: TimerKey) -> Option<Taken<T::Info>> {
         let (taken, emptied) = {
             let mut shared = self.lock();
-            let timers = shared.timers.as_mut()?;
-            let taken = timers.take(key);
-            let emptied = if timers.live() == 0 {
-                shared.timers.take()
-            } else {
-                None
-            };
-            (taken, emptied)
+            let taken = shared.timers.as_mut()?.take(key);
+            (taken, shared.take_timers_if_none_live())
         };
         drop(emptied);
         taken
@@ -321,12 +331,7 @@ impl<T: GenServer> Mailbox<T> {
                 return false;
             };
             let removed = timers.remove(key);
-            let emptied = if timers.live() == 0 {
-                shared.timers.take()
-            } else {
-                None
-            };
-            (removed, emptied)
+            (removed, shared.take_timers_if_none_live())
         };
         let live = removed.is_some();
         // What the timer held is user data: drop it outside the lock.

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::{GenericParam, PathArguments, ReturnType, Type};
 
-use crate::ast::Server;
+use crate::ast::{self, Server};
 use crate::ctxt::Ctxt;
 
 /// Message arguments and replies cross tasks: no borrowed or unnamed types.
@@ -149,7 +149,7 @@ pub(crate) fn init_return<'a>(
         Some((ok, error)) => (ok, Some(error)),
         None => (&**ty, None),
     };
-    let (state, optional) = match option_type(ok) {
+    let (state, optional) = match ast::single_type_argument(ok, "Option") {
         Some(state) => (state, true),
         None => (ok, false),
     };
@@ -172,22 +172,6 @@ fn result_types(ty: &Type) -> Option<(&Type, &Type)> {
     });
     match (types.next(), types.next(), types.next()) {
         (Some(ok), Some(error), None) => Some((ok, error)),
-        _ => None,
-    }
-}
-
-/// `Option<T>`: `T`.
-fn option_type(ty: &Type) -> Option<&Type> {
-    let Type::Path(path) = ty else { return None };
-    let last = path.path.segments.last()?;
-    if last.ident != "Option" {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    match args.args.iter().collect::<Vec<_>>().as_slice() {
-        [syn::GenericArgument::Type(ty)] => Some(ty),
         _ => None,
     }
 }
