@@ -271,9 +271,9 @@ impl<T: GenServer> Context<T> {
     /// Gives back the memory of the server's mailbox before it waits again:
     /// `:hibernate`.
     ///
-    /// The server also gives back what a burst of messages left, beyond a
-    /// few dozen slots, whenever it finds its mailbox empty; this frees all of
-    /// it. It does not touch the server's own state.
+    /// Without it, the server gives back what a burst of messages left,
+    /// beyond 64 slots, once its mailbox has stayed empty for 100 ms; this
+    /// frees all of it, at once. It does not touch the server's own state.
     pub fn hibernate(&mut self) {
         self.ask().hibernate = true;
     }
