@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 use genserver::prelude::*;
 use support::{Log, eventually, unique_name, within};
 
+/// How long a stop or kill may take before the test fails instead of hanging.
+const LIMIT: Duration = Duration::from_secs(5);
+
 #[derive(Debug)]
 struct Worker {
     log: Log,
@@ -52,12 +55,15 @@ async fn terminate_has_run_when_stop_returns_and_a_second_stop_is_noproc() {
     let log = Log::default();
     let name = unique_name("worker");
     let server = Worker::start_named(&name, worker(&log, 30)).await.unwrap();
-    server.stop().await.unwrap();
+    within(LIMIT, server.stop()).await.unwrap();
     assert_eq!(log.events(), ["terminate after 0: normal"]);
     assert!(!server.is_alive());
     assert_eq!(server.exit_reason(), Some(ExitReason::Normal));
     assert!(genserver::whereis::<Worker>(&name).is_none());
-    assert_eq!(server.stop().await.unwrap_err(), StopError::NoProc);
+    assert_eq!(
+        within(LIMIT, server.stop()).await.unwrap_err(),
+        StopError::NoProc
+    );
 }
 
 #[tokio::test]
@@ -129,7 +135,7 @@ async fn kill_stops_at_once_without_terminate_and_frees_the_name() {
         }
     });
     tokio::time::sleep(Duration::from_millis(20)).await;
-    server.kill().await.unwrap();
+    within(LIMIT, server.kill()).await.unwrap();
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(server.exit_reason(), Some(ExitReason::Killed));
     assert!(
@@ -138,15 +144,18 @@ async fn kill_stops_at_once_without_terminate_and_frees_the_name() {
     );
     assert!(log.events().is_empty(), "terminate did not run");
     assert_eq!(
-        busy.await.unwrap().unwrap_err(),
+        within(LIMIT, busy).await.unwrap().unwrap_err(),
         CallError::Exit(ExitReason::Killed)
     );
     assert_eq!(
-        queued.await.unwrap().unwrap_err(),
+        within(LIMIT, queued).await.unwrap().unwrap_err(),
         CallError::Exit(ExitReason::Killed)
     );
     assert_eq!(server.work(0).await.unwrap_err(), CallError::NoProc);
-    assert_eq!(server.kill().await.unwrap_err(), StopError::NoProc);
+    assert_eq!(
+        within(LIMIT, server.kill()).await.unwrap_err(),
+        StopError::NoProc
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -158,7 +167,7 @@ async fn kill_cuts_a_stop_that_overran_its_timeout_short() {
         .await
         .unwrap_err();
     assert_eq!(error, StopError::Timeout);
-    server.kill().await.unwrap();
+    within(LIMIT, server.kill()).await.unwrap();
     assert_eq!(server.exit_reason(), Some(ExitReason::Killed));
     assert!(log.events().is_empty(), "terminate was cut short");
 }
@@ -206,7 +215,7 @@ async fn a_named_server_outlives_its_handles() {
     drop(Worker::start_named(&name, worker(&log, 0)).await.unwrap());
     let found = genserver::whereis::<Worker>(&name).expect("still registered");
     assert_eq!(found.work(0).await.unwrap(), 1);
-    found.stop().await.unwrap();
+    within(LIMIT, found.stop()).await.unwrap();
     assert_eq!(log.events(), ["terminate after 1: normal"]);
 }
 
