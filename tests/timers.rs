@@ -303,3 +303,16 @@ async fn cancelling_one_timer_keeps_the_others() {
     sleep(Duration::from_millis(30)).await;
     assert_eq!(log.events(), ["second at 20"]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_interval_whose_maker_panics_stops_its_server_only() {
+    let (clock, log) = clock().await;
+    let (other, _) = self::clock().await;
+    let _timer = genserver::send_interval(&clock, Duration::from_millis(10), || {
+        panic!("no tick today")
+    });
+    let reason = support::within(Duration::from_secs(5), clock.exited()).await;
+    assert_eq!(reason, ExitReason::Panic("no tick today".into()));
+    assert!(log.events().is_empty());
+    assert!(other.after(1, "still here".into()).await.is_ok());
+}

@@ -236,11 +236,8 @@ impl<T: GenServer> Context<T> {
         reply_to: ReplyTo<R>,
         reply: R,
     ) {
-        let asks = self.ask();
-        asks.stop = Some(reason);
-        asks.replies.push(Box::new(move || {
-            let _ = reply_to.send(reply);
-        }));
+        self.stop(reason);
+        self.reply(reply_to, reply);
     }
 
     /// `true` once a handler has asked the server to stop.

@@ -76,11 +76,6 @@ impl<T: GenServer> RawRef<T> {
         &self.inner
     }
 
-    /// Arms a timer on this server.
-    pub(crate) fn arm_timer(&self, after: Duration, kind: Kind<T::Info>) -> TimerRef {
-        Self::arm_timer_on(&self.inner, after, kind)
-    }
-
     /// Arms a timer on `inner`'s server: it expires `after` from now.
     pub(crate) fn arm_timer_on(
         inner: &Arc<Inner<T>>,

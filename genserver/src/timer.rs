@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::server_ref::RawRef;
 use crate::{GenServer, ServerRef};
 
 /// Which timer a queued token is for: a slot of the table and the timer's
@@ -370,7 +371,7 @@ impl fmt::Debug for TimerRef {
 /// # Ok(()) }
 /// ```
 pub fn send_after<T: GenServer>(server: &ServerRef<T>, after: Duration, info: T::Info) -> TimerRef {
-    server.raw().arm_timer(after, Kind::Once(info))
+    RawRef::arm_timer_on(server.raw().inner(), after, Kind::Once(info))
 }
 
 /// Sends `make()` to `server` every `every`, first after one period:
@@ -390,9 +391,11 @@ pub fn send_interval<T: GenServer>(
     make: impl FnMut() -> T::Info + Send + 'static,
 ) -> TimerRef {
     check_period(every);
-    server
-        .raw()
-        .arm_timer(every, Kind::Every(every, Box::new(make)))
+    RawRef::arm_timer_on(
+        server.raw().inner(),
+        every,
+        Kind::Every(every, Box::new(make)),
+    )
 }
 
 pub(crate) fn check_period(every: Duration) {
