@@ -169,6 +169,23 @@ impl<'a> Server<'a> {
     pub(crate) fn infos(&self) -> impl Iterator<Item = &Handler<'a>> + Clone {
         self.handlers.iter().filter(|h| h.kind == Kind::Info)
     }
+
+    /// The `#[info]` handlers that receive the runtime's `notice` (`Down`
+    /// or `Exit`): those whose one argument is a type of that name.
+    pub(crate) fn notice_handlers(
+        &self,
+        notice: &'static str,
+    ) -> impl Iterator<Item = &Handler<'a>> + Clone {
+        self.infos().filter(move |handler| {
+            let mut fields = handler.fields();
+            match (fields.next(), fields.next()) {
+                (Some(arg), None) => last_segment(&arg.original.ty).is_some_and(|segment| {
+                    segment.ident == notice && matches!(segment.arguments, PathArguments::None)
+                }),
+                _ => false,
+            }
+        })
+    }
 }
 
 fn self_ident(ty: &Type) -> Option<&Ident> {

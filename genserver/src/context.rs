@@ -3,28 +3,47 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use tokio::time::{Instant, Sleep};
 
+use crate::process::Process;
 use crate::server_ref::{Inner, RawRef, WeakRef};
 use crate::timer::{self, Kind, TimerRef};
 use crate::{ExitReason, GenServer, ReplyTo, ServerId, ServerRef};
 
 tokio::task_local! {
-    /// The server whose task is running, for `CallingSelf` detection.
-    static CURRENT: ServerId;
+    /// The server whose task is running: for `CallingSelf` detection, and
+    /// the parent `start_link` links to.
+    static CURRENT: Current;
+}
+
+struct Current {
+    id: ServerId,
+    process: Weak<dyn Process>,
 }
 
 /// The server the current task belongs to, if any.
 pub(crate) fn current_server() -> Option<ServerId> {
-    CURRENT.try_with(|id| *id).ok()
+    CURRENT.try_with(|current| current.id).ok()
+}
+
+/// The server the current task belongs to, if it is still there.
+pub(crate) fn current_process() -> Option<Arc<dyn Process>> {
+    CURRENT
+        .try_with(|current| current.process.upgrade())
+        .ok()
+        .flatten()
 }
 
 /// Runs `future` as the task of server `id`.
-pub(crate) fn scope<F: Future>(id: ServerId, future: F) -> impl Future<Output = F::Output> {
-    CURRENT.scope(id, future)
+pub(crate) fn scope<F: Future>(
+    id: ServerId,
+    process: Weak<dyn Process>,
+    future: F,
+) -> impl Future<Output = F::Output> {
+    CURRENT.scope(Current { id, process }, future)
 }
 
 /// A handler's view of its own server: its handle, its timers, and what it

@@ -92,6 +92,15 @@ pub enum StopError {
     Exit(ExitReason),
 }
 
+/// Why [`Context::link`](crate::Context::link) made no link.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LinkError {
+    /// The server to link to is not running.
+    #[error("no process: the server to link to is not running")]
+    NoProc,
+}
+
 /// Why a server did not start.
 #[derive(thiserror::Error)]
 #[non_exhaustive]

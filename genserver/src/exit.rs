@@ -48,6 +48,10 @@ pub enum ExitReason {
     Panic(Arc<str>),
     /// A reason of the user's own.
     Custom(Arc<str>),
+    /// The server was already gone when it was monitored or linked: `noproc`.
+    /// A [`Down`](crate::Down) notice of a monitor set on a server that had
+    /// already stopped carries it, not the reason the server stopped with.
+    NoProc,
 }
 
 impl ExitReason {
@@ -86,12 +90,14 @@ impl fmt::Display for ExitReason {
             Self::Killed => f.write_str("killed"),
             Self::Panic(message) => write!(f, "panicked: {message}"),
             Self::Custom(reason) => f.write_str(reason),
+            Self::NoProc => f.write_str("noproc"),
         }
     }
 }
 
 /// A server's exit reason, set once when it stops, and a way to wait for it.
-pub(crate) struct ExitSignal {
+#[derive(Debug)]
+pub struct ExitSignal {
     reason: OnceLock<ExitReason>,
     notify: Notify,
 }

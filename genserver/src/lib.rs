@@ -285,8 +285,10 @@ mod context;
 mod error;
 mod exit;
 mod lifecycle;
+mod link;
 mod mailbox;
 mod panic;
+mod process;
 mod registry;
 mod reply;
 mod server;
@@ -295,9 +297,11 @@ mod timer;
 
 pub use call::{Call, DEFAULT_CALL_TIMEOUT};
 pub use context::Context;
-pub use error::{CallError, CastError, StartError, StopError};
+pub use error::{CallError, CastError, LinkError, StartError, StopError};
 pub use exit::ExitReason;
 pub use lifecycle::StartOptions;
+pub use link::{Down, Exit, Monitor, MonitorRef, ReceivesDown, ReceivesExit};
+pub use process::{AnyRef, ServerHandle};
 pub use registry::whereis;
 pub use reply::ReplyTo;
 pub use server::GenServer;
@@ -550,8 +554,9 @@ pub use genserver_macros::info;
 /// What a module using servers needs: `use genserver::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        CallError, CastError, Context, ExitReason, GenServer, ReplyTo, ServerRef, StartError,
-        StartOptions, StopError, TimerRef, WeakRef, call, cast, gen_server, info, init, terminate,
+        AnyRef, CallError, CastError, Context, Down, Exit, ExitReason, GenServer, ReplyTo,
+        ServerRef, StartError, StartOptions, StopError, TimerRef, WeakRef, call, cast, gen_server,
+        info, init, terminate,
     };
 }
 
@@ -562,8 +567,8 @@ pub mod __private {
     pub use crate::lifecycle::start;
     pub use crate::server_ref::{ClientOf, RawRef};
     pub use crate::{
-        Call, CastError, Context, ExitReason, GenServer, ReplyTo, ServerRef, StartError,
-        StartOptions,
+        Call, CastError, Context, Down, Exit, ExitReason, GenServer, ReceivesDown, ReceivesExit,
+        ReplyTo, ServerRef, StartError, StartOptions,
     };
 
     /// Sends a call handler's reply, or keeps it until `terminate` has run

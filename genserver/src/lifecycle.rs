@@ -14,6 +14,7 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use crate::context::{self, Context};
+use crate::{link, process};
 use crate::exit::ExitSignal;
 use crate::mailbox::{self, Envelope, Mailbox, Recv};
 use crate::panic::{self, CatchUnwind};
@@ -40,6 +41,7 @@ use crate::{ExitReason, GenServer, ServerId, ServerRef, StartError};
 pub struct StartOptions {
     name: Option<String>,
     timeout: Option<Duration>,
+    link: bool,
 }
 
 impl StartOptions {
@@ -62,6 +64,17 @@ impl StartOptions {
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Links the new server to the server that starts it, which becomes its
+    /// parent: `start_link`. The link is made before `init` runs; if `init`
+    /// fails, it is removed first, so that the failure reaches the parent as
+    /// the start's error, not as an exit signal. Outside a server (in a
+    /// plain task), there is nothing to link to and this does nothing.
+    #[must_use]
+    pub fn link(mut self) -> Self {
+        self.link = true;
         self
     }
 }
@@ -100,13 +113,21 @@ pub async fn start<T: GenServer>(
             Taken::OtherType => StartError::NameInUse(name.to_owned()),
         })?;
     }
+    let parent = options
+        .link
+        .then(context::current_process)
+        .flatten();
+    if let Some(parent) = &parent {
+        link::link_parent(parent, server.raw().inner());
+    }
     let guard = ExitGuard {
         ctx: Context::new(Arc::clone(server.raw().inner())),
         batch: VecDeque::new(),
         finished: false,
     };
     let (started, init_done) = oneshot::channel();
-    let task = runtime.spawn(context::scope(id, run::<T>(arg, guard, started)));
+    let weak = process::weak_of(server.raw().inner());
+    let task = runtime.spawn(context::scope(id, weak, run::<T>(arg, guard, started)));
     server.raw().inner().mailbox.set_task(task.abort_handle());
     let outcome = match options.timeout {
         None => init_done.await,
@@ -114,9 +135,14 @@ pub async fn start<T: GenServer>(
             if let Ok(outcome) = tokio::time::timeout(timeout, init_done).await {
                 outcome
             } else {
-                // Killed: cancelled at its next `.await`. The name is freed
-                // now, so that it is free when this returns even if `init`
-                // blocks its thread.
+                // Killed: cancelled at its next `.await`, once unlinked so
+                // that its death does not reach the parent. The name is
+                // freed now, so that it is free when this returns even if
+                // `init` blocks its thread.
+                if let Some(parent) = &parent {
+                    parent.remove_link(id);
+                    server.raw().inner().mailbox.remove_link(parent.id());
+                }
                 task.abort();
                 if let Some(name) = server.name() {
                     registry::unregister(name, id);
@@ -152,7 +178,17 @@ async fn run<T: GenServer>(
     mut guard: ExitGuard<T>,
     started: oneshot::Sender<Result<(), InitFailure<T::InitError>>>,
 ) {
-    let mut state = match CatchUnwind::new(T::init(arg, &mut guard.ctx)).await {
+    let init = CatchUnwind::new(T::init(arg, &mut guard.ctx)).await;
+    if !matches!(init, Ok(Ok(Some(_)))) {
+        // A failed start reaches the parent as the start's error.
+        if let Some((parent, to)) = guard.ctx.server().mailbox.leave_parent() {
+            if let Some(to) = to.upgrade() {
+                to.remove_link(guard.ctx.id());
+            }
+            debug_assert_ne!(parent, guard.ctx.id());
+        }
+    }
+    let mut state = match init {
         Ok(Ok(Some(state))) => state,
         Ok(Ok(None)) => {
             guard.finish(ExitReason::Normal);
@@ -271,6 +307,13 @@ impl<T: GenServer> Future for Receive<'_, T> {
                 Some(Recv::Envelope(Envelope::Message(message))) => Next::Message(message),
                 Some(Recv::Envelope(Envelope::Info(info))) => Next::Info(info),
                 Some(Recv::Envelope(Envelope::Stop(reason))) => Next::Stop(reason),
+                Some(Recv::Envelope(Envelope::Down(down))) => {
+                    match ctx.server().mailbox.take_down(down) {
+                        Some(info) => Next::Info(info),
+                        // Demonitored after the notice arrived.
+                        None => continue,
+                    }
+                }
                 Some(Recv::Envelope(Envelope::Timer(key))) => {
                     let mailbox = &ctx.server().mailbox;
                     match mailbox.take_timer(key) {
@@ -377,13 +420,17 @@ impl<T: GenServer> ExitGuard<T> {
     fn finish(&mut self, reason: ExitReason) {
         self.finished = true;
         let server = Arc::clone(self.ctx.server());
-        let queued = server.mailbox.close();
+        let (queued, timers, links) = server.mailbox.close();
         if let Some(name) = &server.name {
             registry::unregister(name, server.id);
         }
-        server.exit.set(reason);
+        server.exit.set(reason.clone());
+        if let Some(links) = links {
+            let _ = panic::catch(move || links.propagate(server.id, &reason));
+        }
         // Dropping a queued message runs its arguments' destructors, which
         // are user code: a panic there must not escape into the runtime.
+        let queued = (queued, timers);
         let batch = std::mem::take(&mut self.batch);
         let requests = self.ctx.take_requests();
         let _ = panic::catch(move || drop((batch, queued, requests)));
@@ -393,9 +440,11 @@ impl<T: GenServer> ExitGuard<T> {
 impl<T: GenServer> Drop for ExitGuard<T> {
     fn drop(&mut self) {
         if !self.finished {
-            // The task was cancelled: killed, or its runtime shut down.
-            // `terminate` cannot run without its task.
-            self.finish(ExitReason::Killed);
+            // The task was cancelled: killed (by an exit signal, with its
+            // reason), or its runtime shut down. `terminate` cannot run
+            // without its task.
+            let reason = self.ctx.server().mailbox.kill_reason();
+            self.finish(reason.unwrap_or(ExitReason::Killed));
         }
     }
 }

@@ -30,6 +30,7 @@ use std::task::{Context, Poll, Waker, ready};
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
+use crate::link::{Down, Links};
 use crate::timer::{Kind, Removed, Taken, TimerKey, Timers};
 use crate::{ExitReason, GenServer};
 
@@ -52,12 +53,15 @@ pub(crate) enum Envelope<T: GenServer> {
     Timer(TimerKey),
     /// A request to stop with this reason once everything before it is handled.
     Stop(ExitReason),
+    /// A server this one monitors has stopped.
+    Down(Down),
 }
 
-/// What a closed mailbox still held: the queue and the timers.
+/// What a closed mailbox still held: the queue, the timers and the links.
 pub(crate) type Closed<T> = (
     VecDeque<Envelope<T>>,
     Option<Box<Timers<<T as GenServer>::Info>>>,
+    Option<Box<Links<T>>>,
 );
 
 /// What the receiver finds in the mailbox.
@@ -112,7 +116,7 @@ pub(crate) struct Mailbox<T: GenServer> {
     shared: Mutex<Shared<T>>,
 }
 
-struct Shared<T: GenServer> {
+pub(crate) struct Shared<T: GenServer> {
     queue: VecDeque<Envelope<T>>,
     /// Set while the receiver waits for a message; a sender takes and wakes it.
     receiver: Option<Waker>,
@@ -120,14 +124,30 @@ struct Shared<T: GenServer> {
     /// arrive any more.
     unreachable: bool,
     /// The server is stopping: sends fail from now on.
-    closed: bool,
+    pub(crate) closed: bool,
     /// The server's timers; allocated by the first one armed, freed with
     /// the last one.
     timers: Option<Box<Timers<T::Info>>>,
     /// The server's task, set right after it is spawned; to kill it. Kept
     /// here rather than beside the mailbox, where it would cost every
     /// server a word more.
-    task: Option<AbortHandle>,
+    pub(crate) task: Option<AbortHandle>,
+    /// Links and monitors, in both directions; allocated by the first.
+    pub(crate) links: Option<Box<Links<T>>>,
+}
+
+impl<T: GenServer> Shared<T> {
+    /// Queues `envelope`; the caller wakes the receiver it returns once the
+    /// lock is released.
+    pub(crate) fn push(&mut self, envelope: Envelope<T>) -> Option<Waker> {
+        self.queue.push_back(envelope);
+        self.receiver.take()
+    }
+
+    /// The links, allocated if need be.
+    pub(crate) fn links(&mut self) -> &mut Links<T> {
+        self.links.get_or_insert_with(Box::default)
+    }
 }
 
 impl<T: GenServer> Mailbox<T> {
@@ -140,11 +160,12 @@ impl<T: GenServer> Mailbox<T> {
                 closed: false,
                 timers: None,
                 task: None,
+                links: None,
             }),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Shared<T>> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Shared<T>> {
         // No code that can panic runs under this lock, but stay usable if it did.
         self.shared.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -156,8 +177,7 @@ impl<T: GenServer> Mailbox<T> {
             if shared.closed {
                 return Err(envelope);
             }
-            shared.queue.push_back(envelope);
-            shared.receiver.take()
+            shared.push(envelope)
         };
         if let Some(receiver) = receiver {
             receiver.wake();
@@ -187,9 +207,14 @@ impl<T: GenServer> Mailbox<T> {
         }
     }
 
-    /// Records the server's task, once spawned.
+    /// Records the server's task, once spawned; aborts it if an exit
+    /// signal killed the server before.
     pub(crate) fn set_task(&self, task: AbortHandle) {
-        self.lock().task = Some(task);
+        let mut shared = self.lock();
+        if shared.links.as_ref().is_some_and(|links| links.killed_with.is_some()) {
+            task.abort();
+        }
+        shared.task = Some(task);
     }
 
     /// The server's task, once spawned.
@@ -210,7 +235,11 @@ impl<T: GenServer> Mailbox<T> {
         let mut shared = self.lock();
         shared.closed = true;
         shared.receiver = None;
-        (std::mem::take(&mut shared.queue), shared.timers.take())
+        (
+            std::mem::take(&mut shared.queue),
+            shared.timers.take(),
+            shared.links.take(),
+        )
     }
 
     /// The next envelope: from `batch` (what the receiver took last time), or

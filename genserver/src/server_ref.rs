@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::exit::ExitSignal;
 use crate::mailbox::{Envelope, Mailbox};
 use crate::timer::{Kind, TimerKey, TimerRef, TimerTable};
-use crate::{Call, CallError, CastError, ExitReason, GenServer, ReplyTo, StopError, context};
+use crate::{Call, CallError, CastError, ExitReason, GenServer, ReplyTo, StopError, context, process};
 
 /// A server's identity, unique within the process: the pid of OTP.
 ///
@@ -70,6 +70,22 @@ impl<T: GenServer> RawRef<T> {
             inner.mailbox.set_reachable();
         }
         Self { inner }
+    }
+
+    /// A handle taking over a count that was already made.
+    pub(crate) fn adopt(inner: Arc<Inner<T>>) -> Self {
+        Self { inner }
+    }
+
+    /// Counts one handle fewer to `inner`'s server: when none is left, it
+    /// stops once its mailbox is empty.
+    pub(crate) fn release(inner: &Inner<T>) {
+        if inner.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
+            let handles = &inner.handles;
+            inner
+                .mailbox
+                .set_unreachable_if(|| handles.load(Ordering::Acquire) == 0);
+        }
     }
 
     pub(crate) fn inner(&self) -> &Arc<Inner<T>> {
@@ -146,12 +162,7 @@ impl<T: GenServer> Clone for RawRef<T> {
 
 impl<T: GenServer> Drop for RawRef<T> {
     fn drop(&mut self) {
-        if self.inner.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
-            let handles = &self.inner.handles;
-            self.inner
-                .mailbox
-                .set_unreachable_if(|| handles.load(Ordering::Acquire) == 0);
-        }
+        Self::release(&self.inner);
     }
 }
 
@@ -301,26 +312,7 @@ impl<T: GenServer> ServerRef<T> {
         reason: ExitReason,
         timeout: Option<Duration>,
     ) -> Result<(), StopError> {
-        let raw = self.raw();
-        if raw.is_current() {
-            return Err(StopError::CallingSelf);
-        }
-        raw.inner()
-            .mailbox
-            .send(Envelope::Stop(reason.clone()))
-            .map_err(|_| StopError::NoProc)?;
-        let exited = raw.inner().exit.wait();
-        let actual = match timeout {
-            None => exited.await,
-            Some(timeout) => tokio::time::timeout(timeout, exited)
-                .await
-                .map_err(|_| StopError::Timeout)?,
-        };
-        if actual == reason {
-            Ok(())
-        } else {
-            Err(StopError::Exit(actual))
-        }
+        process::stop(&**self.raw().inner(), reason, timeout).await
     }
 
     /// Kills the server: `Process.exit(pid, :kill)`.
@@ -345,25 +337,15 @@ impl<T: GenServer> ServerRef<T> {
     /// # Ok(()) }
     /// ```
     pub async fn kill(&self) -> Result<(), StopError> {
-        let raw = self.raw();
-        if raw.is_current() {
-            return Err(StopError::CallingSelf);
-        }
-        let inner = raw.inner();
-        if inner.exit.get().is_some() {
-            return Err(StopError::NoProc);
-        }
-        // The task is recorded right after it is spawned; a handle found by
-        // name during `init` can be a moment earlier.
-        let task = loop {
-            if let Some(task) = inner.mailbox.task() {
-                break task;
-            }
-            tokio::task::yield_now().await;
-        };
-        task.abort();
-        inner.exit.wait().await;
-        Ok(())
+        process::kill(&**self.raw().inner()).await
+    }
+
+    /// A monitor of the server for any task: a future that resolves to its
+    /// [`Down`](crate::Down) notice once it has stopped, at once with
+    /// [`ExitReason::NoProc`] if it already has. Servers monitor each other
+    /// with [`Context::monitor`](crate::Context::monitor).
+    pub fn monitor(&self) -> crate::Monitor {
+        crate::Monitor::new(Arc::clone(self.raw().inner()) as Arc<dyn crate::process::Process>)
     }
 
     /// Sends an info message to the server's `#[info]` handler, without

@@ -8,6 +8,7 @@ mod client;
 mod dispatch;
 mod info;
 mod message;
+mod notice;
 mod start;
 
 use proc_macro2::{Group, TokenStream, TokenTree};
@@ -146,6 +147,7 @@ fn generate(server: &Server<'_>, with_start: bool) -> TokenStream {
     tokens.extend(info::info_enum(server));
     tokens.extend(client::client(server));
     tokens.extend(dispatch::gen_server_impl(server));
+    tokens.extend(notice::notice_impls(server));
     if with_start {
         tokens.extend(start::start_fns(server));
     }

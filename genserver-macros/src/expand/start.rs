@@ -65,6 +65,11 @@ pub(super) fn start_fns(server: &Server<'_>) -> TokenStream {
         " Starts a [`{ident}`] server {what}, and returns its handle once it is \
          running: `GenServer.start/2`."
     );
+    let link_doc = format!(
+        " Starts a [`{ident}`] server {what}, linked to the server that calls this \
+         (its parent), and returns its handle once it is running: `GenServer.start_link/2`. \
+         Outside a server, as `start`."
+    );
     let named_doc = format!(
         " Starts a [`{ident}`] server registered under `{name}`, {what}: \
          `GenServer.start/3` with `name:`."
@@ -91,6 +96,15 @@ pub(super) fn start_fns(server: &Server<'_>) -> TokenStream {
             #[doc = #errors]
             pub async fn start(#params) -> #result {
                 #krate::__private::start::<Self>(#krate::__private::StartOptions::new(), #arg).await
+            }
+
+            #[doc = #link_doc]
+            #[doc = ""]
+            #[doc = " # Errors"]
+            #[doc = ""]
+            #[doc = #errors]
+            pub async fn start_link(#params) -> #result {
+                #krate::__private::start::<Self>(#krate::__private::StartOptions::new().link(), #arg).await
             }
 
             #[doc = #named_doc]

@@ -33,6 +33,7 @@ const RESERVED_CLIENT: &[&str] = &[
     "into",
     "is_alive",
     "kill",
+    "monitor",
     "name",
     "ne",
     "send_info",
@@ -42,7 +43,7 @@ const RESERVED_CLIENT: &[&str] = &[
     "try_into",
 ];
 /// Associated functions `#[gen_server]` generates on the server type.
-const RESERVED_ASSOCIATED: &[&str] = &["start", "start_named", "start_with"];
+const RESERVED_ASSOCIATED: &[&str] = &["start", "start_link", "start_named", "start_with"];
 
 /// A part of the expansion that depends on one part of the input.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -94,6 +95,7 @@ pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) -> Validity {
         .map(|handler| passes(cx, || check_handler(cx, server, handler)))
         .collect();
     check_variant_names(cx, server, &mut handler_ok);
+    check_notice_handlers(cx, server);
     if !check_reserved_names(cx, server, &mut handler_ok) {
         broken.push(Part::Start);
     }
@@ -177,6 +179,27 @@ fn check_variant_names(cx: &Ctxt, server: &Server<'_>, handler_ok: &mut [bool]) 
                         "message"
                     },
                     handler.variant
+                ),
+            );
+        }
+    }
+}
+
+/// One handler at most for each of the runtime's notices.
+fn check_notice_handlers(cx: &Ctxt, server: &Server<'_>) {
+    for notice in ["Down", "Exit"] {
+        let mut handlers = server.notice_handlers(notice);
+        let Some(first) = handlers.next() else {
+            continue;
+        };
+        for extra in handlers {
+            let ty = extra.fields().next().map(|arg| &arg.original.ty);
+            cx.error_spanned_by(
+                ty,
+                format!(
+                    "`{}` already receives the `{notice}` notices: one `#[info]` handler \
+                     takes them, and it can tell them apart by their fields",
+                    first.original.sig.ident
                 ),
             );
         }
