@@ -317,6 +317,23 @@ where
         ::genserver::__private::start::<Self>(::genserver::__private::StartOptions::new(), state)
             .await
     }
+    /// Starts a [`Cache`] server with `state` as its state, linked to the server that calls this (its parent), and returns its handle once it is running: `GenServer.start_link/2`. Outside a server, as `start`.
+    ///
+    /// # Errors
+    ///
+    /// `StartError::Init` when `init` returns an error, `StartError::Exit` when it panics, `StartError::Ignore` when it chooses not to start, and `StartError::NoRuntime` outside a tokio runtime.
+    pub async fn start_link(
+        state: Self,
+    ) -> ::core::result::Result<
+        ::genserver::__private::ServerRef<Self>,
+        ::genserver::__private::StartError<Self>,
+    > {
+        ::genserver::__private::start::<Self>(
+            ::genserver::__private::StartOptions::new().link(),
+            state,
+        )
+        .await
+    }
     /// Starts a [`Cache`] server registered under `name`, with `state` as its state: `GenServer.start/3` with `name:`.
     ///
     /// # Errors
@@ -348,6 +365,36 @@ where
         ::genserver::__private::StartError<Self>,
     > {
         ::genserver::__private::start::<Self>(options, state).await
+    }
+}
+#[allow(dead_code, unreachable_pub)]
+impl<K, V> Cache<K, V>
+where
+    K: Eq + Hash + Clone + Debug,
+    V: Clone,
+    K: ::core::marker::Send + 'static,
+    V: ::core::marker::Send + 'static,
+    Vec<(K, V)>: ::core::marker::Send + 'static,
+    K: ::core::marker::Send + 'static,
+    Vec<K>: ::core::marker::Send + 'static,
+    Option<V>: ::core::marker::Send + 'static,
+{
+    /// How a supervisor starts [`Cache`] with `state` as its state: with `start_link`, a clone of the arguments for each start; `child_spec/1` of `use GenServer`. Override the id, restart and shutdown with the spec's methods, or for every spec with `#[gen_server(restart = .., shutdown = ..)]`.
+    #[must_use]
+    pub fn child_spec(state: Self) -> ::genserver::__private::ChildSpec
+    where
+        K: Eq + Hash + Clone + Debug,
+        V: Clone,
+        K: ::core::marker::Send + 'static,
+        V: ::core::marker::Send + 'static,
+        Vec<(K, V)>: ::core::marker::Send + 'static,
+        K: ::core::marker::Send + 'static,
+        Vec<K>: ::core::marker::Send + 'static,
+        Option<V>: ::core::marker::Send + 'static,
+        for<'__genserver_spec> <Self as ::genserver::__private::GenServer>::InitArg:
+            ::core::clone::Clone,
+    {
+        ::genserver::__private::ChildSpec::of::<Self>("Cache", state)
     }
 }
 #[tokio::main(flavor = "current_thread")]

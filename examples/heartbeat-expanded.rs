@@ -323,6 +323,21 @@ where
     > {
         ::genserver::__private::start::<Self>(::genserver::__private::StartOptions::new(), ()).await
     }
+    /// Starts a [`Heartbeat`] server running `#[init]` with these arguments inside the new server, linked to the server that calls this (its parent), and returns its handle once it is running: `GenServer.start_link/2`. Outside a server, as `start`.
+    ///
+    /// # Errors
+    ///
+    /// `StartError::Init` when `init` returns an error, `StartError::Exit` when it panics, `StartError::Ignore` when it chooses not to start, and `StartError::NoRuntime` outside a tokio runtime.
+    pub async fn start_link() -> ::core::result::Result<
+        ::genserver::__private::ServerRef<Self>,
+        ::genserver::__private::StartError<Self>,
+    > {
+        ::genserver::__private::start::<Self>(
+            ::genserver::__private::StartOptions::new().link(),
+            (),
+        )
+        .await
+    }
     /// Starts a [`Heartbeat`] server registered under `name`, running `#[init]` with these arguments inside the new server: `GenServer.start/3` with `name:`.
     ///
     /// # Errors
@@ -352,6 +367,24 @@ where
         ::genserver::__private::StartError<Self>,
     > {
         ::genserver::__private::start::<Self>(options, ()).await
+    }
+}
+#[allow(dead_code, unreachable_pub)]
+impl Heartbeat
+where
+    u32: ::core::marker::Send + 'static,
+    bool: ::core::marker::Send + 'static,
+{
+    /// How a supervisor starts [`Heartbeat`] running `#[init]` with these arguments inside the new server: with `start_link`, a clone of the arguments for each start; `child_spec/1` of `use GenServer`. Override the id, restart and shutdown with the spec's methods, or for every spec with `#[gen_server(restart = .., shutdown = ..)]`.
+    #[must_use]
+    pub fn child_spec() -> ::genserver::__private::ChildSpec
+    where
+        u32: ::core::marker::Send + 'static,
+        bool: ::core::marker::Send + 'static,
+        for<'__genserver_spec> <Self as ::genserver::__private::GenServer>::InitArg:
+            ::core::clone::Clone,
+    {
+        ::genserver::__private::ChildSpec::of::<Self>("Heartbeat", ())
     }
 }
 /// Prints `line` after the time since the program started.

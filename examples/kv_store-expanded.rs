@@ -177,6 +177,23 @@ where
         ::genserver::__private::start::<Self>(::genserver::__private::StartOptions::new(), state)
             .await
     }
+    /// Starts a [`MyServer`] server with `state` as its state, linked to the server that calls this (its parent), and returns its handle once it is running: `GenServer.start_link/2`. Outside a server, as `start`.
+    ///
+    /// # Errors
+    ///
+    /// `StartError::Init` when `init` returns an error, `StartError::Exit` when it panics, `StartError::Ignore` when it chooses not to start, and `StartError::NoRuntime` outside a tokio runtime.
+    pub async fn start_link(
+        state: Self,
+    ) -> ::core::result::Result<
+        ::genserver::__private::ServerRef<Self>,
+        ::genserver::__private::StartError<Self>,
+    > {
+        ::genserver::__private::start::<Self>(
+            ::genserver::__private::StartOptions::new().link(),
+            state,
+        )
+        .await
+    }
     /// Starts a [`MyServer`] server registered under `name`, with `state` as its state: `GenServer.start/3` with `name:`.
     ///
     /// # Errors
@@ -208,6 +225,24 @@ where
         ::genserver::__private::StartError<Self>,
     > {
         ::genserver::__private::start::<Self>(options, state).await
+    }
+}
+#[allow(dead_code, unreachable_pub)]
+impl MyServer
+where
+    String: ::core::marker::Send + 'static,
+    Option<String>: ::core::marker::Send + 'static,
+{
+    /// How a supervisor starts [`MyServer`] with `state` as its state: with `start_link`, a clone of the arguments for each start; `child_spec/1` of `use GenServer`. Override the id, restart and shutdown with the spec's methods, or for every spec with `#[gen_server(restart = .., shutdown = ..)]`.
+    #[must_use]
+    pub fn child_spec(state: Self) -> ::genserver::__private::ChildSpec
+    where
+        String: ::core::marker::Send + 'static,
+        Option<String>: ::core::marker::Send + 'static,
+        for<'__genserver_spec> <Self as ::genserver::__private::GenServer>::InitArg:
+            ::core::clone::Clone,
+    {
+        ::genserver::__private::ChildSpec::of::<Self>("MyServer", state)
     }
 }
 #[tokio::main]

@@ -1,6 +1,7 @@
-//! Links, monitors and trapping exits. Cases named after OTP's
-//! `erts/emulator/test/process_SUITE.erl` and `lib/stdlib/test/gen_server_SUITE.erl`
-//! where they port one, and after Elixir's `Process` docs.
+//! Links, monitors and trapping exits. Where a test ports a case of OTP's
+//! `erts/emulator/test/monitor_SUITE.erl`, `erl_link_SUITE.erl` or
+//! `process_SUITE.erl`, it names it; others follow `gen_server.erl` and
+//! Elixir's `Process` docs.
 
 mod support;
 
@@ -151,7 +152,7 @@ fn any(server: &ServerRef<Node>) -> AnyRef {
 
 // Monitors.
 
-/// process_SUITE `monitor_basic`: the down notice carries the reference,
+/// `monitor_SUITE:mon_1`: the down notice carries the reference,
 /// the server and its reason.
 #[tokio::test]
 async fn monitor_delivers_down_with_the_exit_reason() {
@@ -168,7 +169,10 @@ async fn monitor_delivers_down_with_the_exit_reason() {
         })
         .with_reason_of(&target)
     );
-    assert!(watcher.is_alive(), "a monitor does not take the watcher down");
+    assert!(
+        watcher.is_alive(),
+        "a monitor does not take the watcher down"
+    );
 }
 
 impl Event {
@@ -184,8 +188,8 @@ impl Event {
     }
 }
 
-/// Elixir `Process.monitor/1`: monitoring a server that is gone delivers
-/// the notice at once, with `:noproc`.
+/// `monitor_SUITE:otp_5827`: monitoring a server that is gone delivers the
+/// notice at once, with `:noproc`.
 #[tokio::test]
 async fn monitor_of_a_dead_server_delivers_noproc_at_once() {
     let (watcher, mut events) = node(false).await;
@@ -220,7 +224,7 @@ async fn each_monitor_gets_its_own_notice() {
     assert_eq!(seen, [first, second]);
 }
 
-/// process_SUITE `demonitor_flush`: after demonitor, no notice is handled,
+/// `monitor_SUITE:demonitor_flush`: after demonitor, no notice is handled,
 /// even one already in the mailbox.
 #[tokio::test]
 async fn demonitor_drops_a_notice_already_queued() {
@@ -235,10 +239,7 @@ async fn demonitor_drops_a_notice_already_queued() {
             .await
             .unwrap()
     );
-    assert!(
-        !watcher.unwatch(monitor).await.unwrap(),
-        "already removed"
-    );
+    assert!(!watcher.unwatch(monitor).await.unwrap(), "already removed");
     other.crash().unwrap();
     // The only notice is the other monitor's.
     let Event::Down(down) = next(&mut events).await else {
@@ -248,7 +249,7 @@ async fn demonitor_drops_a_notice_already_queued() {
     assert!(events.try_recv().is_err());
 }
 
-/// process_SUITE `demonitor_basic`: a removed monitor never fires.
+/// `monitor_SUITE:demon_2`: a removed monitor never fires.
 #[tokio::test]
 async fn demonitor_before_the_exit_means_no_notice() {
     let (watcher, mut events) = node(false).await;
@@ -297,8 +298,8 @@ async fn a_monitor_keeps_nothing_running() {
 
 // Links.
 
-/// gen_server_SUITE `start_link`'s crash propagation: a child started with
-/// `start_link` dies with its parent's reason, without `terminate`.
+/// `erl_link_SUITE:links`: a child started with `start_link` dies with its
+/// parent's reason, without `terminate`.
 #[tokio::test]
 async fn a_crash_spreads_to_the_linked_child() {
     let (parent, mut events) = node(false).await;
@@ -329,7 +330,7 @@ async fn a_crash_spreads_to_the_parent() {
     );
 }
 
-/// Elixir `Process.exit/2` docs: `:normal` does not spread along links.
+/// `process_SUITE:t_exit_2_other_normal`: `:normal` does not spread along links.
 #[tokio::test]
 async fn a_normal_exit_does_not_spread() {
     let (parent, _events) = node(false).await;
@@ -355,8 +356,8 @@ async fn a_shutdown_spreads() {
     );
 }
 
-/// process_SUITE `trap_exit_badarg`-style: a server that traps exits gets
-/// a notice instead of dying, whatever the reason.
+/// `process_SUITE:t_exit_2_other`: a server that traps exits gets a notice
+/// instead of dying, whatever the reason.
 #[tokio::test]
 async fn a_server_that_traps_exits_gets_notices() {
     let (watcher, mut events) = node(true).await;
@@ -378,9 +379,9 @@ async fn a_server_that_traps_exits_gets_notices() {
     assert!(watcher.is_alive());
 }
 
-/// gen_server_SUITE `call_with_huge_message_queue`'s sibling,
-/// `spec_init_not_proc_lib`... the parent rule: a child that traps exits
-/// runs `terminate` with its parent's reason instead of getting a notice.
+/// The parent rule of `gen_server.erl` (`{'EXIT', Parent, Reason}`): a child
+/// that traps exits runs `terminate` with its parent's reason instead of
+/// getting a notice.
 #[tokio::test]
 async fn a_trapping_child_stops_with_its_parent() {
     let (parent, mut events) = node(false).await;
@@ -409,8 +410,8 @@ async fn a_trapping_child_stops_with_its_parent_even_normally() {
     assert_eq!(within(LIMIT, child.exited()).await, ExitReason::Normal);
 }
 
-/// process_SUITE `exit_and_timeout`: a kill cannot be trapped, and what it
-/// spreads (`:killed`) can.
+/// Elixir `Process.exit/2`: a kill cannot be trapped, and what it spreads
+/// (`:killed`) can.
 #[tokio::test]
 async fn a_kill_cannot_be_trapped() {
     let (watcher, mut events) = node(true).await;
@@ -454,7 +455,8 @@ async fn a_link_cycle_goes_down_together() {
     }
 }
 
-/// After `unlink`, an exit does not spread, in either direction.
+/// `erl_link_SUITE:otp_5772_link`: after `unlink`, an exit does not spread,
+/// in either direction.
 #[tokio::test]
 async fn unlink_stops_the_spread() {
     let (parent, _events) = node(false).await;
@@ -486,8 +488,8 @@ async fn linking_to_a_dead_server_is_noproc() {
     within(LIMIT, server.exited()).await;
 }
 
-/// gen_server_SUITE `start`: a `start_link` whose `init` fails returns the
-/// error and does not take the parent down.
+/// `supervisor_SUITE:sup_start_fail` (`proc_lib:init_fail`): a `start_link`
+/// whose `init` fails returns the error and does not take the parent down.
 #[tokio::test]
 async fn a_failed_start_link_does_not_kill_the_parent() {
     let (parent, _events) = node(false).await;

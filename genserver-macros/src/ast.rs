@@ -20,6 +20,9 @@ pub(crate) struct Server<'a> {
     pub(crate) info: Ident,
     pub(crate) client: Ident,
     pub(crate) krate: Path,
+    /// The child spec's `restart:` and `shutdown:`, when given.
+    pub(crate) restart: Option<Ident>,
+    pub(crate) shutdown: Option<attr::ShutdownArg>,
     /// `#[call]`, `#[cast]` and `#[info]` methods, in order.
     pub(crate) handlers: Vec<Handler<'a>>,
     pub(crate) inits: Vec<Special<'a>>,
@@ -118,6 +121,8 @@ impl<'a> Server<'a> {
                 .client
                 .unwrap_or_else(|| Ident::new(&format!("{ident}Client"), ident.span())),
             krate: args.krate.unwrap_or_else(|| syn::parse_quote!(::genserver)),
+            restart: args.restart,
+            shutdown: args.shutdown,
             handlers: Vec::new(),
             inits: Vec::new(),
             terminates: Vec::new(),

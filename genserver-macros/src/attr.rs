@@ -18,9 +18,20 @@ pub(crate) struct Args {
     pub(crate) client: Option<Ident>,
     /// The path to the `genserver` crate (default: `::genserver`).
     pub(crate) krate: Option<Path>,
+    /// The child spec's `restart:`: `permanent`, `transient` or `temporary`.
+    pub(crate) restart: Option<Ident>,
+    /// The child spec's `shutdown:`: milliseconds, `brutal_kill` or `infinity`.
+    pub(crate) shutdown: Option<ShutdownArg>,
 }
 
-const ARGS: &str = "`message = Name`, `info = Name`, `client = Name`, `crate = path`";
+/// The value of `shutdown = ..`.
+pub(crate) enum ShutdownArg {
+    Millis(syn::LitInt),
+    Named(Ident),
+}
+
+const ARGS: &str = "`message = Name`, `info = Name`, `client = Name`, `crate = path`, \
+                    `restart = transient` and `shutdown = 10_000`";
 
 impl Args {
     pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> Self {
@@ -37,6 +48,19 @@ impl Args {
             } else if meta.path.is_ident("client") {
                 if let Some(value) = ident_value(cx, &meta, "client = CounterApi")? {
                     set_once(cx, &mut args.client, &meta.path, value);
+                }
+            } else if meta.path.is_ident("restart") {
+                if let Some(value) = choice_value(
+                    cx,
+                    &meta,
+                    &["permanent", "transient", "temporary"],
+                    "restart = transient",
+                )? {
+                    set_once(cx, &mut args.restart, &meta.path, value);
+                }
+            } else if meta.path.is_ident("shutdown") {
+                if let Some(value) = shutdown_value(cx, &meta)? {
+                    set_once(cx, &mut args.shutdown, &meta.path, value);
                 }
             } else if meta.path.is_ident("crate") {
                 if let Some(value) = path_value(cx, &meta)? {
@@ -75,6 +99,52 @@ fn ident_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, example: &str) -> syn::Res
     cx.error_spanned_by(
         &value,
         format!("expected a name without quotes, such as `{example}`"),
+    );
+    Ok(None)
+}
+
+/// The value of `name = choice`, one of `choices`.
+fn choice_value(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    choices: &[&str],
+    example: &str,
+) -> syn::Result<Option<Ident>> {
+    let Some(ident) = ident_value(cx, meta, example)? else {
+        return Ok(None);
+    };
+    if choices.iter().any(|choice| ident == choice) {
+        return Ok(Some(ident));
+    }
+    cx.error_spanned_by(
+        &ident,
+        format!("expected one of `{}`", choices.join("`, `")),
+    );
+    Ok(None)
+}
+
+/// The value of `shutdown = ..`: milliseconds, `brutal_kill` or `infinity`.
+fn shutdown_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<ShutdownArg>> {
+    let value: Expr = meta.value()?.parse()?;
+    match &value {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(millis),
+            ..
+        }) if millis.base10_parse::<u64>().is_ok() => {
+            return Ok(Some(ShutdownArg::Millis(millis.clone())));
+        }
+        Expr::Path(path) => {
+            if let Some(ident) = path.path.get_ident() {
+                if ident == "brutal_kill" || ident == "infinity" {
+                    return Ok(Some(ShutdownArg::Named(ident.clone())));
+                }
+            }
+        }
+        _ => {}
+    }
+    cx.error_spanned_by(
+        &value,
+        "expected the milliseconds to wait, `brutal_kill` or `infinity`, such as `shutdown = 10_000`",
     );
     Ok(None)
 }

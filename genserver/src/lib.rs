@@ -293,6 +293,7 @@ mod registry;
 mod reply;
 mod server;
 mod server_ref;
+pub mod supervisor;
 mod timer;
 
 pub use call::{Call, DEFAULT_CALL_TIMEOUT};
@@ -306,6 +307,10 @@ pub use registry::whereis;
 pub use reply::ReplyTo;
 pub use server::GenServer;
 pub use server_ref::{ServerId, ServerRef, WeakRef};
+pub use supervisor::{
+    ChildError, ChildSpec, DynamicSupervisor, DynamicSupervisorOptions, Restart, Shutdown,
+    Strategy, Supervisor, SupervisorOptions,
+};
 pub use timer::{TimerRef, send_after, send_interval};
 
 /// Turns an inherent impl block into a server, as `use GenServer` does for
@@ -554,9 +559,10 @@ pub use genserver_macros::info;
 /// What a module using servers needs: `use genserver::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AnyRef, CallError, CastError, Context, Down, Exit, ExitReason, GenServer, ReplyTo,
-        ServerRef, StartError, StartOptions, StopError, TimerRef, WeakRef, call, cast, gen_server,
-        info, init, terminate,
+        AnyRef, CallError, CastError, ChildSpec, Context, Down, DynamicSupervisor,
+        DynamicSupervisorOptions, Exit, ExitReason, GenServer, ReplyTo, Restart, ServerRef,
+        Shutdown, StartError, StartOptions, StopError, Strategy, Supervisor, SupervisorOptions,
+        TimerRef, WeakRef, call, cast, gen_server, info, init, terminate,
     };
 }
 
@@ -567,8 +573,8 @@ pub mod __private {
     pub use crate::lifecycle::start;
     pub use crate::server_ref::{ClientOf, RawRef};
     pub use crate::{
-        Call, CastError, Context, Down, Exit, ExitReason, GenServer, ReceivesDown, ReceivesExit,
-        ReplyTo, ServerRef, StartError, StartOptions,
+        Call, CastError, ChildSpec, Context, Down, Exit, ExitReason, GenServer, ReceivesDown,
+        ReceivesExit, ReplyTo, Restart, ServerRef, Shutdown, StartError, StartOptions,
     };
 
     /// Sends a call handler's reply, or keeps it until `terminate` has run

@@ -14,7 +14,6 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use crate::context::{self, Context};
-use crate::{link, process};
 use crate::exit::ExitSignal;
 use crate::mailbox::{self, Envelope, Mailbox, Recv};
 use crate::panic::{self, CatchUnwind};
@@ -22,6 +21,7 @@ use crate::registry::{self, Taken};
 use crate::server_ref::{Inner, RawRef};
 use crate::timer::Taken as TimerTaken;
 use crate::{ExitReason, GenServer, ServerId, ServerRef, StartError};
+use crate::{link, process};
 
 /// How to start a server: the options of `GenServer.start/3`.
 ///
@@ -113,10 +113,7 @@ pub async fn start<T: GenServer>(
             Taken::OtherType => StartError::NameInUse(name.to_owned()),
         })?;
     }
-    let parent = options
-        .link
-        .then(context::current_process)
-        .flatten();
+    let parent = options.link.then(context::current_process).flatten();
     if let Some(parent) = &parent {
         link::link_parent(parent, server.raw().inner());
     }

@@ -393,6 +393,11 @@ impl<T: GenServer> Context<T> {
         self.server().mailbox.lock().links().exit_info = on.then_some(exit_info);
     }
 
+    /// Queues an info message to the server itself, after what is queued.
+    pub(crate) fn notify_self(&self, info: T::Info) {
+        let _ = self.server().mailbox.send(Envelope::Info(info));
+    }
+
     /// The server that started this one with `start_link`, while they are
     /// linked.
     pub fn parent(&self) -> Option<ServerId> {
@@ -422,7 +427,7 @@ impl<T: GenServer> Context<T> {
 /// ```
 #[must_use = "a monitor does nothing unless it is awaited"]
 pub struct Monitor {
-    monitor: MonitorRef,
+    reference: MonitorRef,
     id: ServerId,
     exited: Pin<Box<dyn Future<Output = ExitReason> + Send>>,
 }
@@ -437,7 +442,7 @@ impl Monitor {
             Box::pin(async move { process.exit().wait().await })
         };
         Self {
-            monitor: MonitorRef::next(),
+            reference: MonitorRef::next(),
             id,
             exited,
         }
@@ -445,7 +450,7 @@ impl Monitor {
 
     /// The monitor's reference, which its [`Down`] notice carries.
     pub fn reference(&self) -> MonitorRef {
-        self.monitor
+        self.reference
     }
 
     /// The monitored server.
@@ -460,7 +465,7 @@ impl Future for Monitor {
     fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Down> {
         let reason = std::task::ready!(self.exited.as_mut().poll(cx));
         Poll::Ready(Down {
-            monitor: self.monitor,
+            monitor: self.reference,
             id: self.id,
             reason,
         })
@@ -470,7 +475,7 @@ impl Future for Monitor {
 impl fmt::Debug for Monitor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Monitor")
-            .field("monitor", &self.monitor)
+            .field("reference", &self.reference)
             .field("id", &self.id)
             .finish_non_exhaustive()
     }

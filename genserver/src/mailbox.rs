@@ -211,7 +211,11 @@ impl<T: GenServer> Mailbox<T> {
     /// signal killed the server before.
     pub(crate) fn set_task(&self, task: AbortHandle) {
         let mut shared = self.lock();
-        if shared.links.as_ref().is_some_and(|links| links.killed_with.is_some()) {
+        if shared
+            .links
+            .as_ref()
+            .is_some_and(|links| links.killed_with.is_some())
+        {
             task.abort();
         }
         shared.task = Some(task);

@@ -167,7 +167,6 @@ impl ServerHandle for AnyRef {
     }
 }
 
-
 /// A handle to a running server whose type is not known here: what a
 /// supervisor gives back for its children. Like a [`ServerRef`], it keeps
 /// the server reachable, and is cheap to clone; [`downcast`](Self::downcast)
@@ -255,6 +254,10 @@ impl AnyRef {
     /// A monitor of the server for any task: see [`ServerRef::monitor`].
     pub fn monitor(&self) -> crate::Monitor {
         crate::Monitor::new(Arc::clone(&self.process))
+    }
+
+    pub(crate) fn process(&self) -> &dyn Process {
+        &*self.process
     }
 }
 

@@ -11,7 +11,9 @@ use std::time::Duration;
 use crate::exit::ExitSignal;
 use crate::mailbox::{Envelope, Mailbox};
 use crate::timer::{Kind, TimerKey, TimerRef, TimerTable};
-use crate::{Call, CallError, CastError, ExitReason, GenServer, ReplyTo, StopError, context, process};
+use crate::{
+    Call, CallError, CastError, ExitReason, GenServer, ReplyTo, StopError, context, process,
+};
 
 /// A server's identity, unique within the process: the pid of OTP.
 ///

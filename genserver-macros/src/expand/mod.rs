@@ -150,6 +150,7 @@ fn generate(server: &Server<'_>, with_start: bool) -> TokenStream {
     tokens.extend(notice::notice_impls(server));
     if with_start {
         tokens.extend(start::start_fns(server));
+        tokens.extend(start::child_spec_fn(server));
     }
     tokens
 }

@@ -8,6 +8,28 @@ use syn::spanned::Spanned;
 
 use super::bounded_generics;
 use crate::ast::{Role, Server};
+use crate::attr::ShutdownArg;
+
+/// `.restart(..)` and `.shutdown(..)` for the arguments of `#[gen_server]`.
+fn spec_overrides(server: &Server<'_>) -> TokenStream {
+    let krate = &server.krate;
+    let restart = server.restart.as_ref().map(|restart| {
+        let variant = crate::ast::variant_name(restart);
+        quote!(.restart(#krate::__private::Restart::#variant))
+    });
+    let shutdown = server.shutdown.as_ref().map(|shutdown| match shutdown {
+        ShutdownArg::Millis(millis) => quote! {
+            .shutdown(#krate::__private::Shutdown::Timeout(
+                ::core::time::Duration::from_millis(#millis)
+            ))
+        },
+        ShutdownArg::Named(named) => {
+            let variant = crate::ast::variant_name(named);
+            quote!(.shutdown(#krate::__private::Shutdown::#variant))
+        }
+    });
+    quote!(#restart #shutdown)
+}
 
 pub(super) fn start_fns(server: &Server<'_>) -> TokenStream {
     let krate = &server.krate;
@@ -15,39 +37,7 @@ pub(super) fn start_fns(server: &Server<'_>) -> TokenStream {
     let self_ty = &server.original.self_ty;
     let bounded = bounded_generics(server);
     let (impl_generics, _, where_clause) = bounded.split_for_impl();
-    let init_fields: Vec<&Ident> = server
-        .init()
-        .map(|init| {
-            init.args
-                .iter()
-                .filter(|arg| matches!(arg.role, Role::Field))
-                .filter_map(|arg| arg.ident)
-                .collect()
-        })
-        .unwrap_or_default();
-    let (params, arg, what) = match server.init() {
-        None => {
-            let state = format_ident!("state");
-            (
-                quote!(#state: Self),
-                quote!(#state),
-                "with `state` as its state",
-            )
-        }
-        Some(init) => {
-            let types = init
-                .args
-                .iter()
-                .filter(|arg| matches!(arg.role, Role::Field))
-                .map(|arg| &arg.original.ty);
-            let idents = &init_fields;
-            (
-                quote!(#(#idents: #types),*),
-                quote!((#(#idents,)*)),
-                "running `#[init]` with these arguments inside the new server",
-            )
-        }
-    };
+    let (init_fields, params, arg, what) = init_params(server);
     // The parameters of our own must not clash with init's arguments.
     let own = |preferred: &str, fallback: &str| {
         if init_fields.iter().any(|ident| *ident == preferred) {
@@ -123,6 +113,82 @@ pub(super) fn start_fns(server: &Server<'_>) -> TokenStream {
             #[doc = #with_errors]
             pub async fn start_with(#options: #krate::__private::StartOptions, #params) -> #result {
                 #krate::__private::start::<Self>(#options, #arg).await
+            }
+        }
+    }
+}
+
+/// What `start` and `child_spec` take, the init argument they build from
+/// it, and how their docs say it; and the names of init's own arguments.
+fn init_params<'a>(
+    server: &'a Server<'_>,
+) -> (Vec<&'a Ident>, TokenStream, TokenStream, &'static str) {
+    let init_fields: Vec<&Ident> = server
+        .init()
+        .map(|init| {
+            init.args
+                .iter()
+                .filter(|arg| matches!(arg.role, Role::Field))
+                .filter_map(|arg| arg.ident)
+                .collect()
+        })
+        .unwrap_or_default();
+    let (params, arg, what) = match server.init() {
+        None => {
+            let state = format_ident!("state");
+            (
+                quote!(#state: Self),
+                quote!(#state),
+                "with `state` as its state",
+            )
+        }
+        Some(init) => {
+            let types = init
+                .args
+                .iter()
+                .filter(|arg| matches!(arg.role, Role::Field))
+                .map(|arg| &arg.original.ty);
+            let idents = &init_fields;
+            (
+                quote!(#(#idents: #types),*),
+                quote!((#(#idents,)*)),
+                "running `#[init]` with these arguments inside the new server",
+            )
+        }
+    };
+    (init_fields, params, arg, what)
+}
+
+/// `child_spec`: `child_spec/1` of `use GenServer`. Its bound is behind a
+/// `for<..>`, so that a server whose init argument is not `Clone` still
+/// compiles: only calling `child_spec` fails then.
+pub(super) fn child_spec_fn(server: &Server<'_>) -> TokenStream {
+    let krate = &server.krate;
+    let ident = server.ident;
+    let self_ty = &server.original.self_ty;
+    let bounded = bounded_generics(server);
+    let (impl_generics, _, where_clause) = bounded.split_for_impl();
+    let mut spec_generics = bounded.clone();
+    spec_generics.make_where_clause().predicates.push(syn::parse_quote! {
+        for<'__genserver_spec> <Self as #krate::__private::GenServer>::InitArg: ::core::clone::Clone
+    });
+    let spec_where = &spec_generics.where_clause;
+    let (_, params, arg, what) = init_params(server);
+    let doc = format!(
+        " How a supervisor starts [`{ident}`] {what}: with `start_link`, a clone of the \
+         arguments for each start; `child_spec/1` of `use GenServer`. Override the id, \
+         restart and shutdown with the spec's methods, or for every spec with \
+         `#[gen_server(restart = .., shutdown = ..)]`."
+    );
+    let id = ident.to_string();
+    let overrides = spec_overrides(server);
+    quote_spanned! {self_ty.span()=>
+        #[allow(dead_code, unreachable_pub)]
+        impl #impl_generics #self_ty #where_clause {
+            #[doc = #doc]
+            #[must_use]
+            pub fn child_spec(#params) -> #krate::__private::ChildSpec #spec_where {
+                #krate::__private::ChildSpec::of::<Self>(#id, #arg) #overrides
             }
         }
     }
