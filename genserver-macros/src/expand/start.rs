@@ -162,7 +162,17 @@ fn init_params<'a>(
 /// `child_spec`: `child_spec/1` of `use GenServer`. Its bound is behind a
 /// `for<..>`, so that a server whose init argument is not `Clone` still
 /// compiles: only calling `child_spec` fails then.
+///
+/// A method of the user's named `child_spec` replaces it, as overriding
+/// `child_spec/1` does in Elixir.
 pub(super) fn child_spec_fn(server: &Server<'_>) -> TokenStream {
+    if server
+        .methods
+        .iter()
+        .any(|method| method.sig.ident == "child_spec")
+    {
+        return TokenStream::new();
+    }
     let krate = &server.krate;
     let ident = server.ident;
     let self_ty = &server.original.self_ty;

@@ -128,6 +128,15 @@ impl DynamicSupervisor {
         }
     }
 
+    /// How a supervisor starts this one: a supervisor child
+    /// ([`ChildKind::Supervisor`](super::ChildKind::Supervisor),
+    /// [`Shutdown::Infinity`](super::Shutdown::Infinity)) started with
+    /// `start_link(options)`.
+    #[must_use]
+    pub fn child_spec(options: DynamicSupervisorOptions) -> ChildSpec {
+        ChildSpec::of::<Self>("DynamicSupervisor", (options,)).supervisor()
+    }
+
     /// Starts a child from `spec`: `start_child/2`. Its id does not matter:
     /// a dynamic supervisor's children are told apart by their handles.
     #[call]

@@ -237,6 +237,14 @@ impl Supervisor {
         Ok(supervisor)
     }
 
+    /// How a supervisor of its own starts this one: a supervisor child
+    /// ([`ChildKind::Supervisor`], [`Shutdown::Infinity`]) started with
+    /// `start_link(options, children)`: `child_spec/1` of `use Supervisor`.
+    #[must_use]
+    pub fn child_spec(options: SupervisorOptions, children: Vec<ChildSpec>) -> ChildSpec {
+        ChildSpec::of::<Self>("Supervisor", (options, children)).supervisor()
+    }
+
     /// The children, in start order: `which_children/1`.
     #[call]
     pub fn which_children(&self) -> Vec<ChildInfo> {
