@@ -361,9 +361,6 @@ where
     #[must_use]
     pub fn child_spec(owner: String, deposit: u64) -> ::genserver::__private::ChildSpec
     where
-        u64: ::core::marker::Send + 'static,
-        String: ::core::marker::Send + 'static,
-        Result<u64, Refused>: ::core::marker::Send + 'static,
         for<'__genserver_spec> <Self as ::genserver::__private::GenServer>::InitArg:
             ::core::clone::Clone,
     {

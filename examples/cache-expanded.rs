@@ -383,14 +383,6 @@ where
     #[must_use]
     pub fn child_spec(state: Self) -> ::genserver::__private::ChildSpec
     where
-        K: Eq + Hash + Clone + Debug,
-        V: Clone,
-        K: ::core::marker::Send + 'static,
-        V: ::core::marker::Send + 'static,
-        Vec<(K, V)>: ::core::marker::Send + 'static,
-        K: ::core::marker::Send + 'static,
-        Vec<K>: ::core::marker::Send + 'static,
-        Option<V>: ::core::marker::Send + 'static,
         for<'__genserver_spec> <Self as ::genserver::__private::GenServer>::InitArg:
             ::core::clone::Clone,
     {

@@ -263,7 +263,6 @@ where
     #[must_use]
     pub fn child_spec(start: u64, step: u64) -> ::genserver::__private::ChildSpec
     where
-        u64: ::core::marker::Send + 'static,
         for<'__genserver_spec> <Self as ::genserver::__private::GenServer>::InitArg:
             ::core::clone::Clone,
     {

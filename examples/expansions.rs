@@ -54,6 +54,8 @@ const EXAMPLES: &[&str] = &[
     "rate_limiter",
     "heartbeat",
     "job_queue",
+    "supervised_kv",
+    "chat_lobby",
 ];
 
 fn examples_dir() -> PathBuf {

@@ -379,8 +379,6 @@ where
     #[must_use]
     pub fn child_spec() -> ::genserver::__private::ChildSpec
     where
-        u32: ::core::marker::Send + 'static,
-        bool: ::core::marker::Send + 'static,
         for<'__genserver_spec> <Self as ::genserver::__private::GenServer>::InitArg:
             ::core::clone::Clone,
     {

@@ -466,11 +466,6 @@ where
     #[must_use]
     pub fn child_spec(backlog: Vec<(String, u64)>) -> ::genserver::__private::ChildSpec
     where
-        Vec<(String, u64)>: ::core::marker::Send + 'static,
-        String: ::core::marker::Send + 'static,
-        u64: ::core::marker::Send + 'static,
-        Outcome: ::core::marker::Send + 'static,
-        Stats: ::core::marker::Send + 'static,
         for<'__genserver_spec> <Self as ::genserver::__private::GenServer>::InitArg:
             ::core::clone::Clone,
     {

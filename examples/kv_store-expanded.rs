@@ -237,8 +237,6 @@ where
     #[must_use]
     pub fn child_spec(state: Self) -> ::genserver::__private::ChildSpec
     where
-        String: ::core::marker::Send + 'static,
-        Option<String>: ::core::marker::Send + 'static,
         for<'__genserver_spec> <Self as ::genserver::__private::GenServer>::InitArg:
             ::core::clone::Clone,
     {

@@ -281,8 +281,6 @@ where
     #[must_use]
     pub fn child_spec(capacity: u32, period: Duration) -> ::genserver::__private::ChildSpec
     where
-        u32: ::core::marker::Send + 'static,
-        Duration: ::core::marker::Send + 'static,
         for<'__genserver_spec> <Self as ::genserver::__private::GenServer>::InitArg:
             ::core::clone::Clone,
     {

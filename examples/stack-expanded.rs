@@ -287,8 +287,6 @@ where
     #[must_use]
     pub fn child_spec(elements: String) -> ::genserver::__private::ChildSpec
     where
-        String: ::core::marker::Send + 'static,
-        Option<String>: ::core::marker::Send + 'static,
         for<'__genserver_spec> <Self as ::genserver::__private::GenServer>::InitArg:
             ::core::clone::Clone,
     {

@@ -82,7 +82,10 @@ async fn a_child_crashing_every_millisecond_for_ten_seconds_leaks_nothing() {
     let mut samples = Vec::new();
     for _ in 0..8 {
         samples.push(LIVE.load(Ordering::Relaxed));
-        assert!(alive_tasks() <= tasks_before + 2, "a supervisor and its child");
+        assert!(
+            alive_tasks() <= tasks_before + 2,
+            "a supervisor and its child"
+        );
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     let restarts = starts.load(Ordering::Relaxed);

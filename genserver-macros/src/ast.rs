@@ -38,6 +38,8 @@ pub(crate) struct Handler<'a> {
     /// The message (or info) variant: the method's name in `UpperCamelCase`.
     pub(crate) variant: Ident,
     pub(crate) args: Vec<Arg<'a>>,
+    /// A call's default timeout, from `#[call(timeout = ..)]`.
+    pub(crate) timeout: Option<attr::CallTimeout>,
 }
 
 impl Handler<'_> {
@@ -141,6 +143,9 @@ impl<'a> Server<'a> {
                     kind,
                     variant: variant_name(&method.sig.ident),
                     args,
+                    timeout: (kind == Kind::Call)
+                        .then(|| attr::call_timeout(cx, attr))
+                        .flatten(),
                 }),
                 Kind::Init => server.inits.push(Special {
                     original: method,
@@ -155,6 +160,14 @@ impl<'a> Server<'a> {
             }
         }
         Some(server)
+    }
+
+    /// A method of the user's own (not a handler) named `child_spec`, which
+    /// replaces the generated one.
+    pub(crate) fn own_child_spec(&self) -> Option<&'a ImplItemFn> {
+        self.methods.iter().copied().find(|method| {
+            method.sig.ident == "child_spec" && !method.attrs.iter().any(attr::is_kind_attr)
+        })
     }
 
     pub(crate) fn init(&self) -> Option<&Special<'a>> {

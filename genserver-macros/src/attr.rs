@@ -30,6 +30,15 @@ pub(crate) enum ShutdownArg {
     Named(Ident),
 }
 
+impl ShutdownArg {
+    pub(crate) fn span(&self) -> proc_macro2::Span {
+        match self {
+            Self::Millis(millis) => millis.span(),
+            Self::Named(named) => named.span(),
+        }
+    }
+}
+
 const ARGS: &str = "`message = Name`, `info = Name`, `client = Name`, `crate = path`, \
                     `restart = transient` and `shutdown = 10_000`";
 
@@ -130,8 +139,16 @@ fn shutdown_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<S
         Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Int(millis),
             ..
-        }) if millis.base10_parse::<u64>().is_ok() => {
-            return Ok(Some(ShutdownArg::Millis(millis.clone())));
+        }) => {
+            if millis.base10_parse::<u64>().is_ok() {
+                return Ok(Some(ShutdownArg::Millis(millis.clone())));
+            }
+            if millis.suffix().is_empty()
+                && millis.base10_digits().chars().all(|c| c.is_ascii_digit())
+            {
+                cx.error_spanned_by(millis, "too many milliseconds: at most `u64::MAX`");
+                return Ok(None);
+            }
         }
         Expr::Path(path) => {
             if let Some(ident) = path.path.get_ident() {
@@ -220,7 +237,9 @@ pub(crate) fn method_kind<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> Option<(Kind
     let mut found: Option<(Kind, &Attribute)> = None;
     for attr in attrs {
         let Some(kind) = Kind::of(attr) else { continue };
-        if !matches!(attr.meta, Meta::Path(_)) {
+        // `#[call(timeout = ..)]` is read by `call_timeout`.
+        let call_list = kind == Kind::Call && matches!(attr.meta, Meta::List(_));
+        if !matches!(attr.meta, Meta::Path(_)) && !call_list {
             cx.error_spanned_by(
                 &attr.meta,
                 format!(
@@ -244,6 +263,57 @@ pub(crate) fn method_kind<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> Option<(Kind
         }
     }
     found
+}
+
+/// The default timeout of a call's client function: `#[call(timeout = ..)]`.
+pub(crate) enum CallTimeout {
+    /// `timeout = 10_000`: milliseconds.
+    Millis(syn::LitInt),
+    /// `timeout = infinity`.
+    Infinity,
+}
+
+/// Reads `#[call(timeout = milliseconds | infinity)]`, the timeout the client
+/// function gives its call unless the caller sets one, as an Elixir client
+/// function passes one to `GenServer.call/3`.
+pub(crate) fn call_timeout(cx: &Ctxt, attr: &Attribute) -> Option<CallTimeout> {
+    let Meta::List(list) = &attr.meta else {
+        return None;
+    };
+    let mut timeout = None;
+    let parser = syn::meta::parser(|meta| {
+        if !meta.path.is_ident("timeout") {
+            cx.error_spanned_by(
+                &meta.path,
+                "`#[call]` takes only `timeout = milliseconds` or `timeout = infinity`",
+            );
+            if meta.input.peek(Token![=]) {
+                meta.value()?.parse::<Expr>()?;
+            }
+            return Ok(());
+        }
+        let value: Expr = meta.value()?.parse()?;
+        let parsed = match &value {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(millis),
+                ..
+            }) if millis.base10_parse::<u64>().is_ok() => Some(CallTimeout::Millis(millis.clone())),
+            Expr::Path(path) if path.path.is_ident("infinity") => Some(CallTimeout::Infinity),
+            _ => None,
+        };
+        match parsed {
+            Some(parsed) => set_once(cx, &mut timeout, &meta.path, parsed),
+            None => cx.error_spanned_by(
+                &value,
+                "expected the milliseconds to wait or `infinity`, such as `timeout = 10_000`",
+            ),
+        }
+        Ok(())
+    });
+    if let Err(error) = parser.parse2(list.tokens.clone()) {
+        cx.syn_error(error);
+    }
+    timeout
 }
 
 /// `true` for the attributes `#[gen_server]` consumes from methods.

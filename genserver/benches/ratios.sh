@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Runs benches/baseline.rs RUNS times (default 3) and prints, for each
+# Runs benches/baseline.rs and benches/supervision.rs RUNS times (default 3) and prints, for each
 # workload, the cost ratio genserver / hand-written: the ratio of the two
 # medians within each run, then the median of those ratios across runs.
 # Also prints the heap bytes per idle server for both: what spawning 100k
 # servers left allocated (allocated + grown - shrunk - freed, divan's
-# allocation profile of the spawn benchmarks), divided by 100k.
+# allocation profile of the spawn benchmarks), divided by 100k; and the same
+# for 100k children of a DynamicSupervisor against 100k plain starts.
 #
 # usage: bash genserver/benches/ratios.sh [RUNS] [FILTER]
 set -euo pipefail
@@ -14,7 +15,7 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
 for run in $(seq "$runs"); do
-  cargo bench --quiet -p genserver --bench baseline -- $filter > "$out/run$run.txt" 2>/dev/null
+  cargo bench --quiet -p genserver --bench baseline --bench supervision -- $filter > "$out/run$run.txt" 2>/dev/null
 done
 
 # Per run: "group bench seconds" for every timing row, "group bench alloc|dealloc bytes" for allocations.
@@ -57,6 +58,7 @@ awk '
   }
   $3 == "alloc" || $3 == "dealloc" || $3 == "grow" || $3 == "shrink" {
     if ($2 ~ /^spawn_/) { side = ($2 ~ /genserver/) ? "genserver" : "baseline"; heap[side, $3] += $4; heapn[side, $3]++ }
+    if ($1 == "children") { side = ($2 ~ /genserver/) ? "supervised" : "unsupervised"; heap[side, $3] += $4; heapn[side, $3]++ }
   }
   END {
     for (row in rows) {
@@ -68,9 +70,10 @@ awk '
       printf "%-28s %.3f   (runs:%s)\n", row, r[int((m + 1) / 2)], list
       delete r
     }
-    if (heapn["genserver", "alloc"] > 0) {
-      for (s = 1; s <= 2; s++) {
-        side = (s == 1) ? "genserver" : "baseline"
+    if (heapn["genserver", "alloc"] > 0 || heapn["supervised", "alloc"] > 0) {
+      for (s = 1; s <= 4; s++) {
+        side = (s == 1) ? "genserver" : (s == 2) ? "baseline" : (s == 3) ? "supervised" : "unsupervised"
+        if (!heapn[side, "alloc"]) continue
         live = 0
         split("alloc grow shrink dealloc", kinds, " ")
         for (k = 1; k <= 4; k++) {

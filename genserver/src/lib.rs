@@ -284,6 +284,7 @@ mod call;
 mod context;
 mod error;
 mod exit;
+mod id_hash;
 mod lifecycle;
 mod link;
 mod mailbox;

@@ -17,6 +17,7 @@ use crate::context::{self, Context};
 use crate::exit::ExitSignal;
 use crate::mailbox::{self, Envelope, Mailbox, Recv};
 use crate::panic::{self, CatchUnwind};
+use crate::process::Process;
 use crate::registry::{self, Taken};
 use crate::server_ref::{Inner, RawRef};
 use crate::timer::Taken as TimerTaken;
@@ -93,6 +94,17 @@ pub async fn start<T: GenServer>(
     options: StartOptions,
     arg: T::InitArg,
 ) -> Result<ServerRef<T>, StartError<T>> {
+    let parent = options.link.then(context::current_process).flatten();
+    start_under(options, arg, parent).await
+}
+
+/// Starts a server linked to `parent`, if any: what a supervisor's child
+/// specs do, also from outside the supervisor's task.
+pub(crate) async fn start_under<T: GenServer>(
+    options: StartOptions,
+    arg: T::InitArg,
+    parent: Option<Arc<dyn Process>>,
+) -> Result<ServerRef<T>, StartError<T>> {
     let Ok(runtime) = Handle::try_current() else {
         return Err(StartError::NoRuntime);
     };
@@ -113,7 +125,6 @@ pub async fn start<T: GenServer>(
             Taken::OtherType => StartError::NameInUse(name.to_owned()),
         })?;
     }
-    let parent = options.link.then(context::current_process).flatten();
     if let Some(parent) = &parent {
         link::link_parent(parent, server.raw().inner());
     }
@@ -410,9 +421,11 @@ impl<T: GenServer> ExitGuard<T> {
     /// Publishes the server's end, in an order every observer can rely on:
     /// 1. the mailbox closes, so every later call or cast gets `NoProc`;
     /// 2. the name is freed;
-    /// 3. the exit reason is set and everyone waiting for it is woken
+    /// 3. the exit signal goes along every link, and the down notice to
+    ///    every monitor;
+    /// 4. the exit reason is set and everyone waiting for it is woken
     ///    (`stop`, and callers whose reply slot was dropped by a panic);
-    /// 4. requests still queued, timers and the context's requests are
+    /// 5. requests still queued, timers and the context's requests are
     ///    dropped, and the callers of queued calls read the reason.
     fn finish(&mut self, reason: ExitReason) {
         self.finished = true;
@@ -421,10 +434,13 @@ impl<T: GenServer> ExitGuard<T> {
         if let Some(name) = &server.name {
             registry::unregister(name, server.id);
         }
-        server.exit.set(reason.clone());
+        // Notices first: whoever sees the reason (a caller, a task waiting
+        // on `exited`) can count on the supervisor and the watchers having
+        // theirs in their mailboxes already.
         if let Some(links) = links {
-            let _ = panic::catch(move || links.propagate(server.id, &reason));
+            let _ = panic::catch(|| links.propagate(server.id, &reason));
         }
+        server.exit.set(reason);
         // Dropping a queued message runs its arguments' destructors, which
         // are user code: a panic there must not escape into the runtime.
         let queued = (queued, timers);

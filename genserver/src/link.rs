@@ -2,25 +2,24 @@
 //! stopped, and how a crash spreads.
 //!
 //! Both ends of a link, and both ends of a monitor, are recorded in the
-//! servers' [`Links`], which live under their mailbox locks and are
+//! servers' `Links` (in `link/table.rs`), which live under their mailbox locks and are
 //! allocated by the first link or monitor: a server that has none pays one
 //! null pointer. No code ever holds two mailbox locks at once. When a
-//! server stops, [`Links::propagate`] sends its exit signal along every
+//! server stops, `Links::propagate` sends its exit signal along every
 //! link and its down notice to every monitor, once its name is free and
 //! its exit reason is set.
 
-use std::collections::HashMap;
+mod table;
+
 use std::fmt;
 use std::future::Future;
 use std::num::NonZeroU64;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
 use std::task::Poll;
 
-use tokio::task::AbortHandle;
-
-use crate::mailbox::{Envelope, Mailbox};
+use crate::mailbox::Envelope;
 use crate::process::{Process, ServerHandle, weak_of};
 use crate::{Context, ExitReason, GenServer, LinkError, ServerId};
 
@@ -28,6 +27,8 @@ use crate::{Context, ExitReason, GenServer, LinkError, ServerId};
 /// [`Down`] notice of the monitor carries it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MonitorRef(NonZeroU64);
+
+pub(crate) use table::{Links, Refused};
 
 impl MonitorRef {
     fn next() -> Self {
@@ -74,7 +75,7 @@ pub struct Exit {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot receive down notices",
     label = "monitors need a handler for their notices",
-    note = "give `{Self}` an `#[info]` handler whose one argument is a `genserver::Down`"
+    note = "give `{Self}` an `#[info]` handler whose one argument is a `genserver::Down`, written `Down` or `genserver::Down`: `#[gen_server]` knows it by that name"
 )]
 pub trait ReceivesDown: GenServer {
     /// The info message that delivers `down`.
@@ -86,199 +87,11 @@ pub trait ReceivesDown: GenServer {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot trap exits",
     label = "trapped exits need a handler for their notices",
-    note = "give `{Self}` an `#[info]` handler whose one argument is a `genserver::Exit`"
+    note = "give `{Self}` an `#[info]` handler whose one argument is a `genserver::Exit`, written `Exit` or `genserver::Exit`: `#[gen_server]` knows it by that name"
 )]
 pub trait ReceivesExit: GenServer {
     /// The info message that delivers `exit`.
     fn exit_info(exit: Exit) -> Self::Info;
-}
-
-/// One server's links and monitors.
-pub(crate) struct Links<T: GenServer> {
-    /// The servers linked to this one.
-    linked: HashMap<ServerId, Weak<dyn Process>>,
-    /// Which of them started this one with `start_link`.
-    parent: Option<ServerId>,
-    /// Who monitors this server.
-    watchers: HashMap<MonitorRef, Weak<dyn Process>>,
-    /// The servers this one monitors.
-    watched: HashMap<MonitorRef, Weak<dyn Process>>,
-    down_info: Option<fn(Down) -> T::Info>,
-    /// Set while the server traps exits.
-    exit_info: Option<fn(Exit) -> T::Info>,
-    /// Why an exit signal killed the server.
-    pub(crate) killed_with: Option<ExitReason>,
-}
-
-impl<T: GenServer> Default for Links<T> {
-    fn default() -> Self {
-        Self {
-            linked: HashMap::new(),
-            parent: None,
-            watchers: HashMap::new(),
-            watched: HashMap::new(),
-            down_info: None,
-            exit_info: None,
-            killed_with: None,
-        }
-    }
-}
-
-impl<T: GenServer> Links<T> {
-    /// Tells every linked server and every watcher that server `id` stopped
-    /// with `reason`, and removes this server's own monitors.
-    pub(crate) fn propagate(self, id: ServerId, reason: &ExitReason) {
-        for to in self.linked.into_values() {
-            if let Some(to) = to.upgrade() {
-                to.exit_from(id, reason);
-            }
-        }
-        for (monitor, watcher) in self.watchers {
-            if let Some(watcher) = watcher.upgrade() {
-                watcher.deliver_down(Down {
-                    monitor,
-                    id,
-                    reason: reason.clone(),
-                });
-            }
-        }
-        for (monitor, target) in self.watched {
-            if let Some(target) = target.upgrade() {
-                target.remove_monitor(monitor);
-            }
-        }
-    }
-}
-
-impl<T: GenServer> Mailbox<T> {
-    /// Marks the server as killed with `reason` and returns its task to
-    /// abort; `None` if it is stopping already or not spawned yet (then
-    /// [`set_task`](Self::set_task) aborts it).
-    pub(crate) fn kill_with(&self, reason: ExitReason) -> Option<AbortHandle> {
-        let mut shared = self.lock();
-        if shared.closed {
-            return None;
-        }
-        shared.links().killed_with.get_or_insert(reason);
-        shared.task.clone()
-    }
-
-    /// Why an exit signal killed the server, if one did.
-    pub(crate) fn kill_reason(&self) -> Option<ExitReason> {
-        self.lock().links.as_ref()?.killed_with.clone()
-    }
-
-    pub(crate) fn add_link(&self, id: ServerId, to: Weak<dyn Process>, parent: bool) -> bool {
-        let mut shared = self.lock();
-        if shared.closed {
-            return false;
-        }
-        let links = shared.links();
-        links.linked.insert(id, to);
-        if parent {
-            links.parent = Some(id);
-        }
-        true
-    }
-
-    pub(crate) fn remove_link(&self, id: ServerId) -> bool {
-        let removed = {
-            let mut shared = self.lock();
-            let Some(links) = shared.links.as_mut() else {
-                return false;
-            };
-            if links.parent == Some(id) {
-                links.parent = None;
-            }
-            links.linked.remove(&id)
-        };
-        removed.is_some()
-    }
-
-    /// Acts on the exit signal of linked server `from`: a notice when the
-    /// server traps exits (a stop when `from` is its parent); else nothing
-    /// for [`ExitReason::Normal`], and death with the same reason for any
-    /// other. A signal after the link was removed is ignored.
-    pub(crate) fn exit_from(&self, from: ServerId, reason: &ExitReason) {
-        let (receiver, task) = {
-            let mut shared = self.lock();
-            if shared.closed {
-                return;
-            }
-            let Some(links) = shared.links.as_mut() else {
-                return;
-            };
-            if links.linked.remove(&from).is_none() {
-                return;
-            }
-            let from_parent = links.parent == Some(from);
-            if from_parent {
-                links.parent = None;
-            }
-            match links.exit_info {
-                Some(_) if from_parent => (shared.push(Envelope::Stop(reason.clone())), None),
-                Some(exit_info) => {
-                    let notice = exit_info(Exit {
-                        from,
-                        reason: reason.clone(),
-                    });
-                    (shared.push(Envelope::Info(notice)), None)
-                }
-                None if *reason == ExitReason::Normal => return,
-                None => {
-                    links.killed_with.get_or_insert_with(|| reason.clone());
-                    (None, shared.task.clone())
-                }
-            }
-        };
-        if let Some(receiver) = receiver {
-            receiver.wake();
-        }
-        if let Some(task) = task {
-            task.abort();
-        }
-    }
-
-    pub(crate) fn add_monitor(&self, monitor: MonitorRef, watcher: Weak<dyn Process>) -> bool {
-        let mut shared = self.lock();
-        if shared.closed {
-            return false;
-        }
-        shared.links().watchers.insert(monitor, watcher);
-        true
-    }
-
-    pub(crate) fn remove_monitor(&self, monitor: MonitorRef) {
-        let removed = {
-            let mut shared = self.lock();
-            let Some(links) = shared.links.as_mut() else {
-                return;
-            };
-            links.watchers.remove(&monitor)
-        };
-        drop(removed);
-    }
-
-    /// The info message of `down`, if its monitor is still on.
-    pub(crate) fn take_down(&self, down: Down) -> Option<T::Info> {
-        let down_info = {
-            let mut shared = self.lock();
-            let links = shared.links.as_mut()?;
-            links.watched.remove(&down.monitor)?;
-            links.down_info?
-        };
-        Some(down_info(down))
-    }
-
-    /// Removes the link to the parent, when a failed start must not take
-    /// it down; returns the parent to remove the other end.
-    pub(crate) fn leave_parent(&self) -> Option<(ServerId, Weak<dyn Process>)> {
-        let mut shared = self.lock();
-        let links = shared.links.as_mut()?;
-        let parent = links.parent.take()?;
-        let to = links.linked.remove(&parent)?;
-        Some((parent, to))
-    }
 }
 
 /// Links `child` to `parent` in both directions, `parent` being its parent.
@@ -340,12 +153,9 @@ impl<T: GenServer> Context<T> {
     {
         let target = server.process();
         let monitor = MonitorRef::next();
-        {
-            let mut shared = self.server().mailbox.lock();
-            let links = shared.links();
-            links.down_info = Some(T::down_info);
-            links.watched.insert(monitor, Arc::downgrade(&target));
-        }
+        self.server()
+            .mailbox
+            .watch(monitor, Arc::downgrade(&target), T::down_info);
         if !target.add_monitor(monitor, weak_of(self.server())) {
             self.server().deliver_down(Down {
                 monitor,
@@ -360,14 +170,7 @@ impl<T: GenServer> Context<T> {
     /// returns, its [`Down`] notice is not handled, even if it had already
     /// arrived. `true` if the monitor was still on.
     pub fn demonitor(&mut self, monitor: MonitorRef) -> bool {
-        let target = {
-            let mut shared = self.server().mailbox.lock();
-            shared
-                .links
-                .as_mut()
-                .and_then(|links| links.watched.remove(&monitor))
-        };
-        let Some(target) = target else {
+        let Some(target) = self.server().mailbox.unwatch(monitor) else {
             return false;
         };
         if let Some(target) = target.upgrade() {
@@ -390,7 +193,7 @@ impl<T: GenServer> Context<T> {
         T: ReceivesExit,
     {
         let exit_info: fn(Exit) -> T::Info = T::exit_info;
-        self.server().mailbox.lock().links().exit_info = on.then_some(exit_info);
+        self.server().mailbox.trap_exits(on.then_some(exit_info));
     }
 
     /// Queues an info message to the server itself, after what is queued.
@@ -401,7 +204,7 @@ impl<T: GenServer> Context<T> {
     /// The server that started this one with `start_link`, while they are
     /// linked.
     pub fn parent(&self) -> Option<ServerId> {
-        self.server().mailbox.lock().links.as_ref()?.parent
+        self.server().mailbox.parent()
     }
 }
 

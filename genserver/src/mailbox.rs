@@ -185,6 +185,17 @@ impl<T: GenServer> Mailbox<T> {
         Ok(())
     }
 
+    /// Queues `envelope` without waking the receiver, which handles it
+    /// before it next waits: for what can wait for the next message.
+    pub(crate) fn send_quietly(&self, envelope: Envelope<T>) -> Result<(), Envelope<T>> {
+        let mut shared = self.lock();
+        if shared.closed {
+            return Err(envelope);
+        }
+        shared.queue.push_back(envelope);
+        Ok(())
+    }
+
     /// `true` once the server has begun to stop.
     pub(crate) fn is_closed(&self) -> bool {
         self.lock().closed
@@ -211,11 +222,7 @@ impl<T: GenServer> Mailbox<T> {
     /// signal killed the server before.
     pub(crate) fn set_task(&self, task: AbortHandle) {
         let mut shared = self.lock();
-        if shared
-            .links
-            .as_ref()
-            .is_some_and(|links| links.killed_with.is_some())
-        {
+        if Self::is_killed(shared.links.as_deref()) {
             task.abort();
         }
         shared.task = Some(task);

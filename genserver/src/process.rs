@@ -259,6 +259,10 @@ impl AnyRef {
     pub(crate) fn process(&self) -> &dyn Process {
         &*self.process
     }
+
+    pub(crate) fn process_arc(&self) -> &Arc<dyn Process> {
+        &self.process
+    }
 }
 
 impl<T: GenServer> From<ServerRef<T>> for AnyRef {

@@ -4,7 +4,7 @@ struct Store;
 
 #[gen_server]
 impl Store {
-    #[call(timeout = 5)]
+    #[call(retries = 5)]
     fn zero(&self) -> u64 {
         0
     }

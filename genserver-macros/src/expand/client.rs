@@ -9,7 +9,7 @@ use super::{
     bounded_generics, field_decls, field_idents, forwarded, has_docs, reply_field, reply_type,
 };
 use crate::ast::{Server, hidden};
-use crate::attr::{self, Kind};
+use crate::attr::{self, CallTimeout, Kind};
 
 pub(super) fn client(server: &Server<'_>) -> TokenStream {
     let Server {
@@ -40,6 +40,12 @@ pub(super) fn client(server: &Server<'_>) -> TokenStream {
                 let text = format!(" Calls the `{method}` handler and waits for its reply.");
                 quote!(#[doc = #text])
             });
+            let timeout = handler.timeout.as_ref().map(|timeout| match timeout {
+                CallTimeout::Infinity => quote!(.no_timeout()),
+                CallTimeout::Millis(millis) => {
+                    quote!(.timeout(::core::time::Duration::from_millis(#millis)))
+                }
+            });
             quote_spanned! {span=>
                 #doc
                 #(#attrs)*
@@ -47,7 +53,7 @@ pub(super) fn client(server: &Server<'_>) -> TokenStream {
                     #krate::__private::RawRef::call(&self.#raw, move |#slot| #message::#variant {
                         #(#idents,)*
                         #field: #slot,
-                    })
+                    }) #timeout
                 }
             }
         } else {

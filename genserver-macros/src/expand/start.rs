@@ -166,6 +166,7 @@ fn init_params<'a>(
 /// A method of the user's named `child_spec` replaces it, as overriding
 /// `child_spec/1` does in Elixir.
 pub(super) fn child_spec_fn(server: &Server<'_>) -> TokenStream {
+    // Also for a handler named so, an error already: no second definition.
     if server
         .methods
         .iter()
@@ -178,11 +179,12 @@ pub(super) fn child_spec_fn(server: &Server<'_>) -> TokenStream {
     let self_ty = &server.original.self_ty;
     let bounded = bounded_generics(server);
     let (impl_generics, _, where_clause) = bounded.split_for_impl();
-    let mut spec_generics = bounded.clone();
-    spec_generics.make_where_clause().predicates.push(syn::parse_quote! {
-        for<'__genserver_spec> <Self as #krate::__private::GenServer>::InitArg: ::core::clone::Clone
-    });
-    let spec_where = &spec_generics.where_clause;
+    // Only the bound of its own: the impl's are on the impl already, and
+    // repeating them confuses rustc for types with higher-ranked lifetimes.
+    let spec_where = quote! {
+        where
+            for<'__genserver_spec> <Self as #krate::__private::GenServer>::InitArg: ::core::clone::Clone
+    };
     let (_, params, arg, what) = init_params(server);
     let doc = format!(
         " How a supervisor starts [`{ident}`] {what}: with `start_link`, a clone of the \

@@ -223,6 +223,36 @@ fn check_reserved_names(cx: &Ctxt, server: &Server<'_>, handler_ok: &mut [bool])
         }
     }
     let mut start_ok = true;
+    for (index, handler) in server.handlers.iter().enumerate() {
+        let ident = &handler.original.sig.ident;
+        if ident == "child_spec" {
+            handler_ok[index] = false;
+            cx.error_spanned_by(
+                ident,
+                format!(
+                    "a handler cannot be named `child_spec`: `#[gen_server]` generates \
+                     `{}::child_spec`; rename the handler (an ordinary method named \
+                     `child_spec` replaces the generated one)",
+                    server.ident
+                ),
+            );
+        }
+    }
+    if server.own_child_spec().is_some() {
+        let ignored = [
+            server.restart.as_ref().map(|r| ("restart", r.span())),
+            server.shutdown.as_ref().map(|s| ("shutdown", s.span())),
+        ];
+        for (name, span) in ignored.into_iter().flatten() {
+            cx.error_spanned_by(
+                quote::quote_spanned!(span=> #name),
+                format!(
+                    "`{name} = ..` sets the generated `child_spec`, which your own \
+                     `child_spec` replaces: set it in yours, or remove yours"
+                ),
+            );
+        }
+    }
     for method in &server.methods {
         let ident = &method.sig.ident;
         if RESERVED_ASSOCIATED.iter().any(|name| ident == name) {

@@ -2,12 +2,11 @@
 //! way its spec says, count restarts against the intensity limit.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::spec::{ChildKind, ChildSpec, Shutdown, Started};
+use super::spec::{ChildId, ChildKind, ChildSpec, Shutdown, Started};
 use crate::{AnyRef, Context, Exit, ExitReason, ReceivesExit, StopError, process};
 
 /// Where a child is, as `which_children` shows it.
@@ -28,7 +27,7 @@ pub enum ChildState {
 pub struct ChildInfo {
     /// The child's id; a [`DynamicSupervisor`](crate::DynamicSupervisor)'s
     /// children all have the id of their spec.
-    pub id: Arc<str>,
+    pub id: ChildId,
     /// Whether it runs.
     pub state: ChildState,
     /// Worker or supervisor.
@@ -64,9 +63,10 @@ impl ChildCount {
 /// start function did not link it is linked now; one that already stopped
 /// gets its exit notice queued, as if the link had been there.
 pub(crate) async fn start<S: ReceivesExit>(spec: &ChildSpec, ctx: &mut Context<S>) -> Started {
-    let child = spec.start().await?;
+    let child = spec.start(None).await?;
     if let Some(child) = &child {
-        if ctx.link(child).is_err() {
+        // A start function with `start_link` linked it already.
+        if !ctx.server().mailbox.is_linked(child.id()) && ctx.link(child).is_err() {
             let reason = child.exit_reason().unwrap_or(ExitReason::NoProc);
             ctx.notify_self(S::exit_info(Exit {
                 from: child.id(),

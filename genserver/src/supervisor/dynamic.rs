@@ -1,13 +1,18 @@
 //! `DynamicSupervisor`: children started at run time, one for one.
 
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::ChildError;
 use super::child::{self, ChildCount, ChildInfo, ChildState, Intensity};
 use super::spec::{ChildSpec, Restart};
-use crate::{AnyRef, Context, Exit, ServerId, gen_server};
+use std::sync::Arc;
+
+use crate::id_hash::IdMap;
+use crate::link::Refused;
+use crate::mailbox::Envelope;
+use crate::process::Process;
+use crate::server_ref::ClientOf;
+use crate::{AnyRef, Context, Exit, ExitReason, ServerId, gen_server};
 
 /// How a [`DynamicSupervisor`] supervises: its limits.
 ///
@@ -83,7 +88,7 @@ impl DynamicSupervisorOptions {
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let rooms = DynamicSupervisor::start(DynamicSupervisorOptions::new().max_children(10)).await?;
-/// let lobby = rooms.start_child(Room::child_spec(Room { name: "lobby".into() })).await??;
+/// let lobby = rooms.start_child(Room::child_spec(Room { name: "lobby".into() })).await?;
 /// let lobby = lobby.downcast::<Room>().expect("a room");
 /// assert_eq!(lobby.title().await?, "lobby");
 /// assert_eq!(rooms.count_children().await?.active, 1);
@@ -93,10 +98,9 @@ impl DynamicSupervisorOptions {
 /// ```
 pub struct DynamicSupervisor {
     options: DynamicSupervisorOptions,
-    children: HashMap<ServerId, Running>,
-    /// Children whose restart failed, by a key of their own.
-    restarting: HashMap<u64, ChildSpec>,
-    next_key: u64,
+    children: IdMap<ServerId, Running>,
+    /// Children whose restart failed, by the id of the server that stopped.
+    restarting: IdMap<ServerId, ChildSpec>,
     intensity: Intensity,
 }
 
@@ -119,11 +123,13 @@ impl DynamicSupervisor {
     #[init]
     fn init(options: DynamicSupervisorOptions, ctx: &mut Context<Self>) -> Self {
         ctx.trap_exits(true);
+        if let Some(max) = options.max_children {
+            ctx.server().mailbox.limit_links(max);
+        }
         DynamicSupervisor {
             options,
-            children: HashMap::new(),
-            restarting: HashMap::new(),
-            next_key: 0,
+            children: IdMap::default(),
+            restarting: IdMap::default(),
             intensity: Intensity::new(options.max_restarts, options.max_seconds),
         }
     }
@@ -137,78 +143,66 @@ impl DynamicSupervisor {
         ChildSpec::of::<Self>("DynamicSupervisor", (options,)).supervisor()
     }
 
-    /// Starts a child from `spec`: `start_child/2`. Its id does not matter:
-    /// a dynamic supervisor's children are told apart by their handles.
-    #[call]
-    pub async fn start_child(
-        &mut self,
-        spec: ChildSpec,
-        ctx: &mut Context<Self>,
-    ) -> Result<AnyRef, ChildError> {
-        let count = self.children.len() + self.restarting.len();
-        if self.options.max_children.is_some_and(|max| count >= max) {
-            return Err(ChildError::MaxChildren);
-        }
-        match child::start(&spec, ctx).await {
-            Ok(Some(server)) => {
-                self.children.insert(
-                    server.id(),
-                    Running {
-                        spec,
-                        server: server.clone(),
-                    },
-                );
-                Ok(server)
-            }
-            Ok(None) => Err(ChildError::Ignored),
-            Err(reason) => Err(ChildError::Start {
-                id: spec.id,
-                reason,
-            }),
+    /// Takes on a child that `start_child` started, linked to this
+    /// supervisor, in the caller's task. Not for direct use.
+    #[doc(hidden)]
+    #[cast]
+    pub async fn adopt(&mut self, spec: ChildSpec, server: AnyRef, ctx: &mut Context<Self>) {
+        // Its exit notice, if it already stopped, found no child here and
+        // was dropped: act on it now.
+        if let Some(reason) = server.exit_reason() {
+            self.on_exit(server.id(), spec, &reason, ctx).await;
+        } else {
+            self.children.insert(server.id(), Running { spec, server });
         }
     }
 
     /// Stops the child `id` as its spec says, and forgets it:
     /// `terminate_child/2`.
-    #[call]
+    #[call(timeout = infinity)]
     pub async fn terminate_child(
         &mut self,
         id: ServerId,
         ctx: &mut Context<Self>,
     ) -> Result<(), ChildError> {
+        if self.restarting.remove(&id).is_some() {
+            // Its restart is not tried again.
+            ctx.server().mailbox.release_link();
+            return Ok(());
+        }
         let child = self.children.remove(&id).ok_or(ChildError::NotFound)?;
         ctx.unlink(&child.server);
-        child::stop(&child.server, child.spec.shutdown).await;
+        child::stop(&child.server, child.spec.inner.shutdown).await;
         Ok(())
     }
 
     /// The children, oldest first: `which_children/1`.
-    #[call]
+    #[call(timeout = infinity)]
     pub fn which_children(&self) -> Vec<ChildInfo> {
         let mut running: Vec<&Running> = self.children.values().collect();
         running.sort_by_key(|child| child.server.id());
         let running = running.into_iter().map(|child| ChildInfo {
-            id: Arc::clone(&child.spec.id),
+            id: child.spec.inner.id.clone(),
             state: ChildState::Running(child.server.clone()),
-            kind: child.spec.kind,
+            kind: child.spec.inner.kind,
         });
         let restarting = self.restarting.values().map(|spec| ChildInfo {
-            id: Arc::clone(&spec.id),
+            id: spec.inner.id.clone(),
             state: ChildState::Restarting,
-            kind: spec.kind,
+            kind: spec.inner.kind,
         });
         running.chain(restarting).collect()
     }
 
     /// How many children there are, of which kind: `count_children/1`.
-    #[call]
+    #[call(timeout = infinity)]
     pub fn count_children(&self) -> ChildCount {
         let mut count = ChildCount::default();
         for child in self.children.values() {
-            count.add(child.spec.kind, true);
+            count.add(child.spec.inner.kind, true);
         }
         for spec in self.restarting.values() {
-            count.add(spec.kind, false);
+            count.add(spec.inner.kind, false);
         }
         count
     }
@@ -216,24 +210,17 @@ impl DynamicSupervisor {
     /// A child stopped: restart it if its spec says so.
     #[info]
     async fn exit(&mut self, exit: Exit, ctx: &mut Context<Self>) {
-        let Some(child) = self.children.remove(&exit.from) else {
-            return;
-        };
-        let restart = match child.spec.restart {
-            Restart::Permanent => true,
-            Restart::Transient => !exit.reason.is_normal(),
-            Restart::Temporary => false,
-        };
-        if restart {
-            self.restart(child.spec, ctx).await;
+        if let Some(child) = self.children.remove(&exit.from) {
+            self.on_exit(exit.from, child.spec, &exit.reason, ctx).await;
         }
     }
 
     /// Tries again a restart that failed.
     #[info]
-    async fn retry(&mut self, key: u64, ctx: &mut Context<Self>) {
-        if let Some(spec) = self.restarting.remove(&key) {
-            self.restart(spec, ctx).await;
+    async fn retry(&mut self, id: ServerId, ctx: &mut Context<Self>) {
+        if let Some(spec) = self.restarting.remove(&id) {
+            ctx.server().mailbox.release_link();
+            self.restart(id, spec, ctx).await;
         }
     }
 
@@ -243,21 +230,42 @@ impl DynamicSupervisor {
         let children = self
             .children
             .drain()
-            .map(|(_, child)| (child.server, child.spec.shutdown))
+            .map(|(_, child)| (child.server, child.spec.inner.shutdown))
             .collect();
         child::stop_all(children).await;
     }
 }
 
 impl DynamicSupervisor {
-    async fn restart(&mut self, spec: ChildSpec, ctx: &mut Context<Self>) {
+    /// Child `id` of `spec` stopped with `reason`: restart it if the spec
+    /// says so.
+    async fn on_exit(
+        &mut self,
+        id: ServerId,
+        spec: ChildSpec,
+        reason: &ExitReason,
+        ctx: &mut Context<Self>,
+    ) {
+        let restart = match spec.inner.restart {
+            Restart::Permanent => true,
+            Restart::Transient => !reason.is_normal(),
+            Restart::Temporary => false,
+        };
+        if restart {
+            self.restart(id, spec, ctx).await;
+        }
+    }
+
+    /// Starts again the child `id` of `spec`, unless that is a restart too
+    /// many: then stops every child and itself.
+    async fn restart(&mut self, id: ServerId, spec: ChildSpec, ctx: &mut Context<Self>) {
         if !self.intensity.add() {
             let children = self
                 .children
                 .drain()
                 .map(|(_, child)| {
                     ctx.unlink(&child.server);
-                    (child.server, child.spec.shutdown)
+                    (child.server, child.spec.inner.shutdown)
                 })
                 .collect();
             child::stop_all(children).await;
@@ -272,11 +280,101 @@ impl DynamicSupervisor {
             // It chose not to start this time: it is gone.
             Ok(None) => {}
             Err(_) => {
-                let key = self.next_key;
-                self.next_key += 1;
-                self.restarting.insert(key, spec);
-                ctx.notify_self(DynamicSupervisorInfo::Retry { key });
+                // Waiting to be restarted, it still counts as a child.
+                let _ = ctx.server().mailbox.reserve_link(true);
+                self.restarting.insert(id, spec);
+                ctx.notify_self(DynamicSupervisorInfo::Retry { id });
             }
         }
+    }
+}
+
+impl DynamicSupervisorClient {
+    /// Starts a child from `spec`: `start_child/2`. Its id does not matter:
+    /// a dynamic supervisor's children are told apart by their handles.
+    ///
+    /// The child starts in the calling task, linked to the supervisor from
+    /// the start as if the supervisor had started it (its `start_link`
+    /// links to the supervisor), and the supervisor takes it on with a
+    /// message. So starts never queue behind each other in the supervisor,
+    /// as they do in Elixir, and cost little more than plain starts;
+    /// `max_children` still holds, checked under the supervisor's lock.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future before it completes gives the reserved slot
+    /// back. A child whose start had begun may still start: linked to the
+    /// supervisor, it stops when the supervisor stops, but the supervisor
+    /// does not know it as a child and does not restart it.
+    ///
+    /// # Errors
+    ///
+    /// [`ChildError::MaxChildren`] when the supervisor has `max_children`
+    /// children (counting those waiting to be restarted),
+    /// [`ChildError::Ignored`] when the child's `init` chose not to start,
+    /// [`ChildError::Start`] when it failed, and [`ChildError::NoProc`]
+    /// when the supervisor is not running.
+    pub async fn start_child(&self, spec: ChildSpec) -> Result<AnyRef, ChildError> {
+        let raw = self.raw();
+        let inner = raw.inner();
+        inner
+            .mailbox
+            .reserve_link(false)
+            .map_err(|refused| match refused {
+                Refused::Closed => ChildError::NoProc,
+                Refused::Full => ChildError::MaxChildren,
+            })?;
+        let reservation = Reservation(&inner.mailbox);
+        let supervisor: Arc<dyn Process> = Arc::clone(inner) as _;
+        let started = spec.start(Some(&supervisor)).await;
+        // Linked now, the child holds its slot itself.
+        drop(reservation);
+        let child = match started {
+            Ok(Some(child)) => child,
+            Ok(None) => return Err(ChildError::Ignored),
+            Err(reason) => {
+                return Err(ChildError::Start {
+                    id: spec.inner.id.clone(),
+                    reason,
+                });
+            }
+        };
+        if !inner.mailbox.is_linked(child.id()) {
+            // A start function without `start_link`: link it now.
+            child
+                .process()
+                .add_link(inner.id, Arc::downgrade(&supervisor), true);
+            inner
+                .mailbox
+                .add_link(child.id(), Arc::downgrade(child.process_arc()), false);
+        }
+        let adopt = Envelope::Message(DynamicSupervisorMsg::Adopt {
+            spec,
+            server: child.clone(),
+        });
+        // A running child can wait until the supervisor's next message to
+        // be taken on: its exit notice, if it stops, comes after this and
+        // wakes the supervisor. One that stopped already needs it now.
+        let sent = if child.is_alive() {
+            inner.mailbox.send_quietly(adopt)
+        } else {
+            inner.mailbox.send(adopt)
+        };
+        if sent.is_err() {
+            // The supervisor stopped meanwhile: so does its child.
+            let _ = child.kill().await;
+            return Err(ChildError::NoProc);
+        }
+        Ok(child)
+    }
+}
+
+/// A slot reserved under a dynamic supervisor's `max_children`, given back
+/// when dropped, also when the start is cancelled.
+struct Reservation<'a>(&'a crate::mailbox::Mailbox<DynamicSupervisor>);
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        self.0.release_link();
     }
 }

@@ -5,7 +5,6 @@ mod child;
 mod dynamic;
 mod spec;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 pub use child::{ChildCount, ChildInfo, ChildState};
@@ -13,7 +12,7 @@ pub use dynamic::{
     DynamicSupervisor, DynamicSupervisorClient, DynamicSupervisorInfo, DynamicSupervisorMsg,
     DynamicSupervisorOptions,
 };
-pub use spec::{ChildKind, ChildSpec, Restart, Shutdown};
+pub use spec::{ChildId, ChildKind, ChildSpec, Restart, Shutdown};
 
 use crate::{AnyRef, Context, Exit, gen_server};
 use child::Intensity;
@@ -106,11 +105,14 @@ pub enum ChildError {
     /// The dynamic supervisor has `max_children` children: `{:error, :max_children}`.
     #[error("the supervisor has its maximum number of children")]
     MaxChildren,
+    /// The supervisor is not running.
+    #[error("no process: the supervisor is not running")]
+    NoProc,
     /// The child failed to start: `{:error, {:failed_to_start_child, id, reason}}`.
     #[error("child `{id}` failed to start: {reason}")]
     Start {
         /// The child's id.
-        id: Arc<str>,
+        id: ChildId,
         /// Why it failed.
         reason: String,
     },
@@ -220,7 +222,7 @@ impl Supervisor {
         for spec in children {
             match child::start(&spec, ctx).await {
                 // A temporary child that chose not to start is not kept.
-                Ok(None) if spec.restart == Restart::Temporary => {}
+                Ok(None) if spec.inner.restart == Restart::Temporary => {}
                 Ok(server) => supervisor.children.push(Child {
                     state: server.map_or(ChildState::Undefined, ChildState::Running),
                     spec,
@@ -228,7 +230,7 @@ impl Supervisor {
                 Err(reason) => {
                     supervisor.stop_children(0, ctx).await;
                     return Err(ChildError::Start {
-                        id: spec.id,
+                        id: spec.inner.id.clone(),
                         reason,
                     });
                 }
@@ -246,37 +248,37 @@ impl Supervisor {
     }
 
     /// The children, in start order: `which_children/1`.
-    #[call]
+    #[call(timeout = infinity)]
     pub fn which_children(&self) -> Vec<ChildInfo> {
         self.children
             .iter()
             .map(|child| ChildInfo {
-                id: Arc::clone(&child.spec.id),
+                id: child.spec.inner.id.clone(),
                 state: child.state.clone(),
-                kind: child.spec.kind,
+                kind: child.spec.inner.kind,
             })
             .collect()
     }
 
     /// How many children there are, of which kind, and how many run:
     /// `count_children/1`.
-    #[call]
+    #[call(timeout = infinity)]
     pub fn count_children(&self) -> ChildCount {
         let mut count = ChildCount::default();
         for child in &self.children {
-            count.add(child.spec.kind, child.running().is_some());
+            count.add(child.spec.inner.kind, child.running().is_some());
         }
         count
     }
 
     /// Adds a child at the end and starts it: `start_child/2`.
-    #[call]
+    #[call(timeout = infinity)]
     pub async fn start_child(
         &mut self,
         spec: ChildSpec,
         ctx: &mut Context<Self>,
     ) -> Result<AnyRef, ChildError> {
-        if let Some(existing) = self.find(&spec.id) {
+        if let Some(existing) = self.find(&spec.inner.id) {
             return Err(match existing.running() {
                 Some(server) => ChildError::AlreadyStarted(server.clone()),
                 None => ChildError::AlreadyPresent,
@@ -291,7 +293,7 @@ impl Supervisor {
                 Ok(server)
             }
             Ok(None) => {
-                if spec.restart != Restart::Temporary {
+                if spec.inner.restart != Restart::Temporary {
                     self.children.push(Child {
                         spec,
                         state: ChildState::Undefined,
@@ -300,7 +302,7 @@ impl Supervisor {
                 Err(ChildError::Ignored)
             }
             Err(reason) => Err(ChildError::Start {
-                id: spec.id,
+                id: spec.inner.id.clone(),
                 reason,
             }),
         }
@@ -308,7 +310,7 @@ impl Supervisor {
 
     /// Stops the child `id` as its spec says, keeping the spec (a temporary
     /// child's is deleted): `terminate_child/2`.
-    #[call]
+    #[call(timeout = infinity)]
     pub async fn terminate_child(
         &mut self,
         id: String,
@@ -316,7 +318,7 @@ impl Supervisor {
     ) -> Result<(), ChildError> {
         let index = self.index(&id).ok_or(ChildError::NotFound)?;
         self.stop_child(index, ctx).await;
-        if self.children[index].spec.restart == Restart::Temporary {
+        if self.children[index].spec.inner.restart == Restart::Temporary {
             self.children.remove(index);
         }
         Ok(())
@@ -324,7 +326,7 @@ impl Supervisor {
 
     /// Starts again the child `id`, which must not be running:
     /// `restart_child/2`.
-    #[call]
+    #[call(timeout = infinity)]
     pub async fn restart_child(
         &mut self,
         id: String,
@@ -343,14 +345,14 @@ impl Supervisor {
             }
             Ok(None) => Err(ChildError::Ignored),
             Err(reason) => Err(ChildError::Start {
-                id: Arc::clone(&self.children[index].spec.id),
+                id: self.children[index].spec.inner.id.clone(),
                 reason,
             }),
         }
     }
 
     /// Forgets the child `id`, which must not be running: `delete_child/2`.
-    #[call]
+    #[call(timeout = infinity)]
     pub fn delete_child(&mut self, id: String) -> Result<(), ChildError> {
         let index = self.index(&id).ok_or(ChildError::NotFound)?;
         match self.children[index].state {
@@ -377,7 +379,7 @@ impl Supervisor {
         };
         let child = &mut self.children[index];
         child.state = ChildState::Undefined;
-        let restart = match child.spec.restart {
+        let restart = match child.spec.inner.restart {
             Restart::Permanent => true,
             Restart::Transient => !exit.reason.is_normal(),
             Restart::Temporary => {
@@ -392,7 +394,7 @@ impl Supervisor {
 
     /// Tries again a restart that failed: `{:try_again_restart, id}`.
     #[info]
-    async fn retry(&mut self, id: Arc<str>, ctx: &mut Context<Self>) {
+    async fn retry(&mut self, id: ChildId, ctx: &mut Context<Self>) {
         if let Some(index) = self.index(&id) {
             if self.children[index].state == ChildState::Restarting {
                 self.restart(index, ctx).await;
@@ -408,7 +410,7 @@ impl Supervisor {
         for child in self.children.iter_mut().rev() {
             let state = std::mem::replace(&mut child.state, ChildState::Undefined);
             if let ChildState::Running(server) = state {
-                child::stop(&server, child.spec.shutdown).await;
+                child::stop(&server, child.spec.inner.shutdown).await;
             }
         }
     }
@@ -416,7 +418,9 @@ impl Supervisor {
 
 impl Supervisor {
     fn index(&self, id: &str) -> Option<usize> {
-        self.children.iter().position(|child| &*child.spec.id == id)
+        self.children
+            .iter()
+            .position(|child| &*child.spec.inner.id == id)
     }
 
     fn find(&self, id: &str) -> Option<&Child> {
@@ -429,7 +433,7 @@ impl Supervisor {
         let state = std::mem::replace(&mut child.state, ChildState::Undefined);
         if let ChildState::Running(server) = state {
             ctx.unlink(&server);
-            child::stop(&server, child.spec.shutdown).await;
+            child::stop(&server, child.spec.inner.shutdown).await;
         }
     }
 
@@ -438,7 +442,7 @@ impl Supervisor {
     async fn stop_children(&mut self, from: usize, ctx: &mut Context<Self>) {
         for index in (from..self.children.len()).rev() {
             self.stop_child(index, ctx).await;
-            if self.children[index].spec.restart == Restart::Temporary {
+            if self.children[index].spec.inner.restart == Restart::Temporary {
                 self.children.remove(index);
             }
         }
@@ -460,13 +464,13 @@ impl Supervisor {
         // Every child of the group but the temporary ones starts again, in
         // order, once the others are stopped in reverse order, as OTP's
         // `terminate_children` and `start_children` do.
-        let restart: Vec<Arc<str>> = self.children[group.clone()]
+        let restart: Vec<ChildId> = self.children[group.clone()]
             .iter()
             .enumerate()
             .filter(|(offset, child)| {
-                group.start + offset == index || child.spec.restart != Restart::Temporary
+                group.start + offset == index || child.spec.inner.restart != Restart::Temporary
             })
-            .map(|(_, child)| Arc::clone(&child.spec.id))
+            .map(|(_, child)| child.spec.inner.id.clone())
             .collect();
         if self.options.strategy != Strategy::OneForOne {
             self.stop_children(group.start, ctx).await;

@@ -1,0 +1,404 @@
+//! The table of one server's links and monitors, under its mailbox lock.
+//!
+//! Compact for the common cases: a supervised server has one link, to its
+//! parent, kept in a field of its own; a few other links or monitors live
+//! in a vector, many in a hash map; monitors are one box further, so that
+//! a server that only links does not carry them.
+
+use std::hash::Hash;
+use std::sync::Weak;
+
+use tokio::task::AbortHandle;
+
+use super::{Down, Exit, MonitorRef};
+use crate::id_hash::IdMap;
+use crate::mailbox::{Envelope, Mailbox};
+use crate::process::Process;
+use crate::{ExitReason, GenServer, ServerId};
+
+/// Beyond this many entries, a vector becomes a hash map.
+const FEW: usize = 16;
+
+/// Servers by key: a few in a vector, many in a hash map.
+enum Entries<K> {
+    Few(Vec<(K, Weak<dyn Process>)>),
+    Many(IdMap<K, Weak<dyn Process>>),
+}
+
+impl<K: Copy + Eq + Hash> Entries<K> {
+    fn insert(&mut self, key: K, to: Weak<dyn Process>) {
+        match self {
+            Self::Few(few) => {
+                if let Some(entry) = few.iter_mut().find(|(k, _)| *k == key) {
+                    entry.1 = to;
+                } else if few.len() < FEW {
+                    few.push((key, to));
+                } else {
+                    let mut many: IdMap<_, _> = few.drain(..).collect();
+                    many.insert(key, to);
+                    *self = Self::Many(many);
+                }
+            }
+            Self::Many(many) => {
+                many.insert(key, to);
+            }
+        }
+    }
+
+    fn remove(&mut self, key: K) -> Option<Weak<dyn Process>> {
+        match self {
+            Self::Few(few) => {
+                let index = few.iter().position(|(k, _)| *k == key)?;
+                Some(few.swap_remove(index).1)
+            }
+            Self::Many(many) => many.remove(&key),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Self::Few(few) => few.len(),
+            Self::Many(many) => many.len(),
+        }
+    }
+
+    fn contains(&self, key: K) -> bool {
+        match self {
+            Self::Few(few) => few.iter().any(|(k, _)| *k == key),
+            Self::Many(many) => many.contains_key(&key),
+        }
+    }
+
+    fn into_entries(self) -> Box<dyn Iterator<Item = (K, Weak<dyn Process>)>>
+    where
+        K: 'static,
+    {
+        match self {
+            Self::Few(few) => Box::new(few.into_iter()),
+            Self::Many(many) => Box::new(many.into_iter()),
+        }
+    }
+}
+
+impl<K> Default for Entries<K> {
+    fn default() -> Self {
+        Self::Few(Vec::new())
+    }
+}
+
+/// One server's links and monitors.
+pub(crate) struct Links<T: GenServer> {
+    /// The server that started this one with `start_link`, while linked.
+    parent: Option<(ServerId, Weak<dyn Process>)>,
+    /// The other servers linked to this one.
+    linked: Entries<ServerId>,
+    /// Set while the server traps exits.
+    exit_info: Option<fn(Exit) -> T::Info>,
+    /// Why an exit signal killed the server.
+    killed_with: Option<ExitReason>,
+    monitors: Option<Box<Monitors<T>>>,
+    /// A cap on the servers linked to this one, when it has one.
+    slots: Option<Box<Slots>>,
+}
+
+/// A dynamic supervisor's `max_children`, which the tasks that start its
+/// children check here, under its lock: its links are its children.
+struct Slots {
+    max: usize,
+    /// Starts in flight, and children waiting to be restarted.
+    reserved: usize,
+}
+
+/// Why no slot could be reserved.
+pub(crate) enum Refused {
+    /// The server is stopping.
+    Closed,
+    /// Every slot is taken.
+    Full,
+}
+
+/// Monitors, both ways.
+struct Monitors<T: GenServer> {
+    /// Who monitors this server.
+    watchers: Entries<MonitorRef>,
+    /// The servers this one monitors.
+    watched: Entries<MonitorRef>,
+    down_info: Option<fn(Down) -> T::Info>,
+}
+
+impl<T: GenServer> Default for Links<T> {
+    fn default() -> Self {
+        Self {
+            parent: None,
+            linked: Entries::default(),
+            exit_info: None,
+            killed_with: None,
+            monitors: None,
+            slots: None,
+        }
+    }
+}
+
+impl<T: GenServer> Links<T> {
+    fn monitors(&mut self) -> &mut Monitors<T> {
+        self.monitors.get_or_insert_with(|| {
+            Box::new(Monitors {
+                watchers: Entries::default(),
+                watched: Entries::default(),
+                down_info: None,
+            })
+        })
+    }
+
+    /// Removes the link to `id`; `Some(true)` if it was the parent's.
+    fn unlink(&mut self, id: ServerId) -> Option<(bool, Weak<dyn Process>)> {
+        if self
+            .parent
+            .as_ref()
+            .is_some_and(|(parent, _)| *parent == id)
+        {
+            return self.parent.take().map(|(_, to)| (true, to));
+        }
+        self.linked.remove(id).map(|to| (false, to))
+    }
+
+    /// Tells every linked server and every watcher that server `id` stopped
+    /// with `reason`, and removes this server's own monitors.
+    pub(crate) fn propagate(self, id: ServerId, reason: &ExitReason) {
+        let parent = self.parent.map(|(_, to)| to);
+        for to in parent
+            .into_iter()
+            .chain(self.linked.into_entries().map(|(_, to)| to))
+        {
+            if let Some(to) = to.upgrade() {
+                to.exit_from(id, reason);
+            }
+        }
+        let Some(monitors) = self.monitors else {
+            return;
+        };
+        for (monitor, watcher) in monitors.watchers.into_entries() {
+            if let Some(watcher) = watcher.upgrade() {
+                watcher.deliver_down(Down {
+                    monitor,
+                    id,
+                    reason: reason.clone(),
+                });
+            }
+        }
+        for (monitor, target) in monitors.watched.into_entries() {
+            if let Some(target) = target.upgrade() {
+                target.remove_monitor(monitor);
+            }
+        }
+    }
+}
+
+impl<T: GenServer> Mailbox<T> {
+    /// Marks the server as killed with `reason` and returns its task to
+    /// abort; `None` if it is stopping already or not spawned yet (then
+    /// [`set_task`](Self::set_task) aborts it).
+    pub(crate) fn kill_with(&self, reason: ExitReason) -> Option<AbortHandle> {
+        let mut shared = self.lock();
+        if shared.closed {
+            return None;
+        }
+        shared.links().killed_with.get_or_insert(reason);
+        shared.task.clone()
+    }
+
+    /// Why an exit signal killed the server, if one did.
+    pub(crate) fn kill_reason(&self) -> Option<ExitReason> {
+        self.lock().links.as_ref()?.killed_with.clone()
+    }
+
+    /// Whether an exit signal killed the server.
+    pub(crate) fn is_killed(links: Option<&Links<T>>) -> bool {
+        links.is_some_and(|links| links.killed_with.is_some())
+    }
+
+    /// Records a link to `id` (its parent's if `parent`); `false` if the
+    /// server is stopping.
+    pub(crate) fn add_link(&self, id: ServerId, to: Weak<dyn Process>, parent: bool) -> bool {
+        let mut shared = self.lock();
+        if shared.closed {
+            return false;
+        }
+        let links = shared.links();
+        if parent {
+            links.parent = Some((id, to));
+        } else if links.parent.as_ref().is_none_or(|(p, _)| *p != id) {
+            links.linked.insert(id, to);
+        }
+        true
+    }
+
+    /// Whether the server is linked to `id`.
+    pub(crate) fn is_linked(&self, id: ServerId) -> bool {
+        let shared = self.lock();
+        shared.links.as_ref().is_some_and(|links| {
+            links
+                .parent
+                .as_ref()
+                .is_some_and(|(parent, _)| *parent == id)
+                || links.linked.contains(id)
+        })
+    }
+
+    pub(crate) fn remove_link(&self, id: ServerId) -> bool {
+        let removed = {
+            let mut shared = self.lock();
+            let Some(links) = shared.links.as_mut() else {
+                return false;
+            };
+            links.unlink(id)
+        };
+        removed.is_some()
+    }
+
+    /// Acts on the exit signal of linked server `from`: a notice when the
+    /// server traps exits (a stop when `from` is its parent); else nothing
+    /// for [`ExitReason::Normal`], and death with the same reason for any
+    /// other. A signal after the link was removed is ignored.
+    pub(crate) fn exit_from(&self, from: ServerId, reason: &ExitReason) {
+        let (receiver, task) = {
+            let mut shared = self.lock();
+            if shared.closed {
+                return;
+            }
+            let Some(links) = shared.links.as_mut() else {
+                return;
+            };
+            let Some((from_parent, _)) = links.unlink(from) else {
+                return;
+            };
+            match links.exit_info {
+                Some(_) if from_parent => (shared.push(Envelope::Stop(reason.clone())), None),
+                Some(exit_info) => {
+                    let notice = exit_info(Exit {
+                        from,
+                        reason: reason.clone(),
+                    });
+                    (shared.push(Envelope::Info(notice)), None)
+                }
+                None if *reason == ExitReason::Normal => return,
+                None => {
+                    links.killed_with.get_or_insert_with(|| reason.clone());
+                    (None, shared.task.clone())
+                }
+            }
+        };
+        if let Some(receiver) = receiver {
+            receiver.wake();
+        }
+        if let Some(task) = task {
+            task.abort();
+        }
+    }
+
+    /// Removes the link to the parent, when a failed start must not take
+    /// it down; returns the parent to remove the other end.
+    pub(crate) fn leave_parent(&self) -> Option<(ServerId, Weak<dyn Process>)> {
+        self.lock().links.as_mut()?.parent.take()
+    }
+
+    /// The parent, while linked.
+    pub(crate) fn parent(&self) -> Option<ServerId> {
+        let shared = self.lock();
+        shared.links.as_ref()?.parent.as_ref().map(|(id, _)| *id)
+    }
+
+    pub(crate) fn trap_exits(&self, exit_info: Option<fn(Exit) -> T::Info>) {
+        self.lock().links().exit_info = exit_info;
+    }
+
+    pub(crate) fn add_monitor(&self, monitor: MonitorRef, watcher: Weak<dyn Process>) -> bool {
+        let mut shared = self.lock();
+        if shared.closed {
+            return false;
+        }
+        shared.links().monitors().watchers.insert(monitor, watcher);
+        true
+    }
+
+    pub(crate) fn remove_monitor(&self, monitor: MonitorRef) {
+        let removed = {
+            let mut shared = self.lock();
+            let Some(monitors) = shared.links.as_mut().and_then(|l| l.monitors.as_mut()) else {
+                return;
+            };
+            monitors.watchers.remove(monitor)
+        };
+        drop(removed);
+    }
+
+    /// Records that the server monitors `target` under `monitor`.
+    pub(crate) fn watch(
+        &self,
+        monitor: MonitorRef,
+        target: Weak<dyn Process>,
+        down_info: fn(Down) -> T::Info,
+    ) {
+        let mut shared = self.lock();
+        let monitors = shared.links().monitors();
+        monitors.down_info = Some(down_info);
+        monitors.watched.insert(monitor, target);
+    }
+
+    /// Caps the servers linked to this one at `max`.
+    pub(crate) fn limit_links(&self, max: usize) {
+        self.lock().links().slots = Some(Box::new(Slots { max, reserved: 0 }));
+    }
+
+    /// Reserves a slot for a server about to link to this one; with `force`,
+    /// even beyond the cap.
+    pub(crate) fn reserve_link(&self, force: bool) -> Result<(), Refused> {
+        let mut shared = self.lock();
+        if shared.closed {
+            return Err(Refused::Closed);
+        }
+        let Some(links) = shared.links.as_mut() else {
+            return Ok(());
+        };
+        let linked = links.linked.len();
+        let Some(slots) = links.slots.as_mut() else {
+            return Ok(());
+        };
+        if !force && linked + slots.reserved >= slots.max {
+            return Err(Refused::Full);
+        }
+        slots.reserved += 1;
+        Ok(())
+    }
+
+    /// Gives back a slot reserved with [`reserve_link`](Self::reserve_link).
+    pub(crate) fn release_link(&self) {
+        let mut shared = self.lock();
+        if let Some(slots) = shared.links.as_mut().and_then(|links| links.slots.as_mut()) {
+            slots.reserved = slots.reserved.saturating_sub(1);
+        }
+    }
+
+    /// Forgets the monitor `monitor`; returns its target if it was on.
+    pub(crate) fn unwatch(&self, monitor: MonitorRef) -> Option<Weak<dyn Process>> {
+        let mut shared = self.lock();
+        shared
+            .links
+            .as_mut()?
+            .monitors
+            .as_mut()?
+            .watched
+            .remove(monitor)
+    }
+
+    /// The info message of `down`, if its monitor is still on.
+    pub(crate) fn take_down(&self, down: Down) -> Option<T::Info> {
+        let down_info = {
+            let mut shared = self.lock();
+            let monitors = shared.links.as_mut()?.monitors.as_mut()?;
+            monitors.watched.remove(down.monitor)?;
+            monitors.down_info?
+        };
+        Some(down_info(down))
+    }
+}

@@ -1,0 +1,14 @@
+use genserver::prelude::*;
+
+#[derive(Clone)]
+struct Worker;
+
+#[gen_server(shutdown = 1.5)]
+impl Worker {
+    #[cast]
+    fn work(&mut self) {}
+}
+
+fn main() {
+    let _ = Worker::child_spec(Worker);
+}
