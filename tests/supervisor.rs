@@ -246,3 +246,46 @@ async fn multiple_restarts() {
     }
     assert!(supervisor.is_alive());
 }
+
+/// Dropping the last handle to the top supervisor stops the tree: the
+/// supervisor stops normally, stopping its children in reverse order, each
+/// running `terminate`.
+#[tokio::test]
+async fn dropping_the_top_handle_stops_the_tree() {
+    let mut h = Harness::new();
+    let inner = Supervisor::child_spec(
+        SupervisorOptions::default(),
+        vec![h.worker("b"), h.worker("c")],
+    );
+    let top = supervise(SupervisorOptions::default(), vec![h.worker("a"), inner]).await;
+    h.started(3).await;
+    let monitor = top.monitor();
+    drop(top);
+    assert_eq!(within(LIMIT, monitor).await.reason, ExitReason::Normal);
+    for tag in ["c", "b", "a"] {
+        assert_eq!(h.next().await, Event::Terminated(tag, ExitReason::Shutdown));
+    }
+}
+
+/// When the tokio runtime itself shuts down, every task is cancelled: no
+/// `terminate` runs, and every server ends with `Killed`. Stop the top
+/// supervisor before the runtime goes for an orderly shutdown.
+#[test]
+fn a_runtime_shutdown_kills_the_tree_without_terminate() {
+    let mut h = Harness::new();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (top, child) = runtime.block_on(async {
+        let top = supervise(SupervisorOptions::default(), vec![h.worker("a")]).await;
+        let child = child(&top, "a").await;
+        (top, child)
+    });
+    drop(runtime);
+    assert_eq!(top.exit_reason(), Some(ExitReason::Killed));
+    assert_eq!(child.exit_reason(), Some(ExitReason::Killed));
+    assert!(matches!(h.receiver.try_recv(), Ok(Event::Started("a", _))));
+    assert!(h.receiver.try_recv().is_err(), "no terminate ran");
+}

@@ -230,6 +230,72 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## 7. Links, monitors and supervisors
+//!
+//! A server started with `start_link` from a handler is linked to the
+//! server that started it: when one crashes, so does the other, unless it
+//! traps exits ([`Context::trap_exits`]) and takes an [`Exit`] notice
+//! instead. [`Context::monitor`] delivers a [`Down`] notice when the other
+//! stops. Both come through `#[info]` handlers that take them. A
+//! [`Supervisor`] restarts its children when they crash; a
+//! [`DynamicSupervisor`] holds children started at run time. See the
+//! [`supervisor`] module for a whole tree.
+//!
+//! ```
+//! use genserver::prelude::*;
+//! use std::collections::HashMap;
+//!
+//! #[derive(Clone)]
+//! struct Room;
+//!
+//! #[gen_server]
+//! impl Room {
+//!     #[cast]
+//!     fn close(&mut self, ctx: &mut Context<Self>) {
+//!         ctx.stop(ExitReason::shutdown("closed"));
+//!     }
+//! }
+//!
+//! struct Lobby {
+//!     rooms: ServerRef<DynamicSupervisor>,
+//!     open: HashMap<MonitorRef, String>,
+//! }
+//!
+//! #[gen_server]
+//! impl Lobby {
+//!     #[call]
+//!     async fn open(&mut self, name: String, ctx: &mut Context<Self>) -> Option<ServerRef<Room>> {
+//!         let room = self.rooms.start_child(Room::child_spec(Room)).await.ok()?;
+//!         let room = room.downcast::<Room>().ok()?;
+//!         // `Process.monitor(room)`
+//!         self.open.insert(ctx.monitor(&room), name);
+//!         Some(room)
+//!     }
+//!
+//!     #[call]
+//!     fn count(&self) -> usize {
+//!         self.open.len()
+//!     }
+//!
+//!     /// `handle_info({:DOWN, ref, :process, _pid, _reason}, state)`
+//!     #[info]
+//!     fn room_down(&mut self, down: Down) {
+//!         self.open.remove(&down.monitor);
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let rooms = DynamicSupervisor::start(DynamicSupervisorOptions::new()).await?;
+//! let lobby = Lobby::start(Lobby { rooms, open: HashMap::new() }).await?;
+//! let room = lobby.open("general".into()).await?.expect("opened");
+//! assert_eq!(lobby.count().await?, 1);
+//! room.close()?;
+//! room.exited().await;
+//! assert_eq!(lobby.count().await?, 0); // the `Down` notice came first
+//! # Ok(()) }
+//! ```
+//!
 //! # What you get, and what OTP calls it
 //!
 //! | genserver | Elixir |
@@ -325,7 +391,9 @@ pub use timer::{TimerRef, send_after, send_interval};
 /// | `#[call]` | `fn name(&mut self or &self, args..) -> Reply`, may be `async` | a client function `name(args..)` returning a [`Call`] that resolves to `Result<Reply, CallError>` |
 /// | `#[call]`, deferred | `fn name(&mut self, args.., reply: ReplyTo<Reply>)`, no return type | the same client function; the handler answers through the [`ReplyTo`], now or later, from anywhere |
 /// | `#[cast]` | `fn name(&mut self or &self, args..)`, may be `async` | a client function `name(args..)` returning `Result<(), CastError<_>>` at once |
+/// | `#[call(timeout = ms or infinity)]` | as `#[call]` | the same client function, whose call waits `ms` milliseconds (or without a limit) unless the caller sets a timeout: the timeout an Elixir client function passes to `GenServer.call/3` |
 /// | `#[info]` | `fn name(&mut self or &self, args..)`, may be `async` | a variant `Name { args.. }` (or `Name` without arguments) of the info enum, handled when it arrives: `handle_info/2` |
+/// | `#[info]` taking one [`Down`] or one [`Exit`] | `fn name(&mut self, down: Down)` | also where monitor notices ([`Context::monitor`]) or trapped exits ([`Context::trap_exits`]) arrive: `handle_info({:DOWN, ..})`, `handle_info({:EXIT, ..})`. The type is recognised by its name, `Down` or `Exit` |
 /// | `#[init]` | `fn name(args..) -> Self`, `-> Result<Self, E>`, `-> Option<Self>` or `-> Result<Option<Self>, E>`, may be `async` | what `start(args..)` runs inside the new server before returning; `None` chooses not to start (`:ignore`) |
 /// | `#[terminate]` | `fn name(&mut self)` or `fn name(&mut self, reason: &ExitReason)`, may be `async` | what runs once when the server stops |
 ///
@@ -350,9 +418,13 @@ pub use timer::{TimerRef, send_after, send_interval};
 ///   the callbacks you did not write (`init` takes the state itself, as
 ///   `start(state)`; `terminate` does nothing; without `#[info]` handlers,
 ///   `Info` is [`Infallible`](std::convert::Infallible));
-/// - `MyServer::start(..)`, `MyServer::start_named(name, ..)` and
-///   `MyServer::start_with(options, ..)` ([`StartOptions`]: a name, a start
-///   timeout).
+/// - `MyServer::start(..)`, `MyServer::start_link(..)`,
+///   `MyServer::start_named(name, ..)` and `MyServer::start_with(options, ..)`
+///   ([`StartOptions`]: a name, a start timeout, a link to the caller);
+/// - `MyServer::child_spec(..)`, how a [`Supervisor`] starts it: a
+///   [`ChildSpec`] with `start_link`, cloning the arguments for each start
+///   (it needs them `Clone` only when called). An ordinary method of yours
+///   named `child_spec` replaces it, as overriding `child_spec/1` does.
 ///
 /// Arguments and replies must be owned and `Send + 'static`: they move
 /// between tasks. Generic impls work; their type parameters get
@@ -364,7 +436,10 @@ pub use timer::{TimerRef, send_after, send_interval};
 /// - `info = Name`: the info enum's name (default `{Type}Info`);
 /// - `client = Name`: the client's name (default `{Type}Client`);
 /// - `crate = path`: where `genserver` is, for crates that re-export it
-///   (default `::genserver`).
+///   (default `::genserver`);
+/// - `restart = permanent | transient | temporary` and
+///   `shutdown = milliseconds | brutal_kill | infinity`: the defaults of the
+///   generated `child_spec`, as `use GenServer, restart: .., shutdown: ..`.
 ///
 /// # Example
 ///
@@ -561,9 +636,9 @@ pub use genserver_macros::info;
 pub mod prelude {
     pub use crate::{
         AnyRef, CallError, CastError, ChildSpec, Context, Down, DynamicSupervisor,
-        DynamicSupervisorOptions, Exit, ExitReason, GenServer, ReplyTo, Restart, ServerRef,
-        Shutdown, StartError, StartOptions, StopError, Strategy, Supervisor, SupervisorOptions,
-        TimerRef, WeakRef, call, cast, gen_server, info, init, terminate,
+        DynamicSupervisorOptions, Exit, ExitReason, GenServer, MonitorRef, ReplyTo, Restart,
+        ServerRef, Shutdown, StartError, StartOptions, StopError, Strategy, Supervisor,
+        SupervisorOptions, TimerRef, WeakRef, call, cast, gen_server, info, init, terminate,
     };
 }
 

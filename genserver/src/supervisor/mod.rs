@@ -1,5 +1,47 @@
 //! Supervisors: servers that start children, restart them when they stop,
 //! and stop them in order. The main types are also at the crate's root.
+//!
+//! A tree: a named child, a generated child spec, and a dynamic supervisor
+//! under a supervisor of their own (the program of the README's
+//! supervision chapter).
+//!
+//! ```
+//! use genserver::prelude::*;
+//!
+//! #[derive(Clone, Default)]
+//! struct Counter {
+//!     n: u64,
+//! }
+//!
+//! #[gen_server(restart = permanent, shutdown = 10_000)]
+//! impl Counter {
+//!     #[call]
+//!     fn next(&mut self) -> u64 {
+//!         self.n += 1;
+//!         self.n
+//!     }
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let named = ChildSpec::new("named", || {
+//!         let options = StartOptions::new().name("counter").link();
+//!         Counter::start_with(options, Counter::default())
+//!     });
+//!     let tree = Supervisor::start(
+//!         SupervisorOptions::new(Strategy::OneForOne),
+//!         vec![
+//!             named,
+//!             Counter::child_spec(Counter::default()).id("anonymous"),
+//!             DynamicSupervisor::child_spec(DynamicSupervisorOptions::new()).id("rooms"),
+//!         ],
+//!     )
+//!     .await?;
+//!     assert_eq!(ServerRef::<Counter>::by_name("counter")?.next().await?, 1);
+//!     tree.stop().await?; // every child stopped, last started first, `terminate` run
+//!     Ok(())
+//! }
+//! ```
 
 mod child;
 mod dynamic;
