@@ -15,35 +15,29 @@ use crate::{ExitReason, GenServer, ReplyTo, ServerId, ServerRef};
 
 tokio::task_local! {
     /// The server whose task is running: for `CallingSelf` detection, and
-    /// the parent `start_link` links to.
-    static CURRENT: Current;
+    /// the parent `start_link` links to. A weak pointer only: a server is
+    /// told apart by its address, which saves every task a word.
+    static CURRENT: Weak<dyn Process>;
 }
 
-struct Current {
-    id: ServerId,
-    process: Weak<dyn Process>,
-}
-
-/// The server the current task belongs to, if any.
-pub(crate) fn current_server() -> Option<ServerId> {
-    CURRENT.try_with(|current| current.id).ok()
+/// `true` when the current task is that of the server at `process`.
+pub(crate) fn is_current(process: *const ()) -> bool {
+    CURRENT
+        .try_with(|current| std::ptr::addr_eq(Weak::as_ptr(current), process))
+        .unwrap_or(false)
 }
 
 /// The server the current task belongs to, if it is still there.
 pub(crate) fn current_process() -> Option<Arc<dyn Process>> {
-    CURRENT
-        .try_with(|current| current.process.upgrade())
-        .ok()
-        .flatten()
+    CURRENT.try_with(Weak::upgrade).ok().flatten()
 }
 
-/// Runs `future` as the task of server `id`.
+/// Runs `future` as the task of server `process`.
 pub(crate) fn scope<F: Future>(
-    id: ServerId,
     process: Weak<dyn Process>,
     future: F,
 ) -> impl Future<Output = F::Output> {
-    CURRENT.scope(Current { id, process }, future)
+    CURRENT.scope(process, future)
 }
 
 /// A handler's view of its own server: its handle, its timers, and what it

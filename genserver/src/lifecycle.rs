@@ -135,7 +135,7 @@ pub(crate) async fn start_under<T: GenServer>(
     };
     let (started, init_done) = oneshot::channel();
     let weak = process::weak_of(server.raw().inner());
-    let task = runtime.spawn(context::scope(id, weak, run::<T>(arg, guard, started)));
+    let task = runtime.spawn(context::scope(weak, run::<T>(arg, guard, started)));
     server.raw().inner().mailbox.set_task(task.abort_handle());
     let outcome = match options.timeout {
         None => init_done.await,

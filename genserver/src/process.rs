@@ -323,7 +323,7 @@ pub(crate) async fn stop(
     reason: ExitReason,
     timeout: Option<Duration>,
 ) -> Result<(), StopError> {
-    if context::current_server() == Some(process.id()) {
+    if context::is_current(std::ptr::from_ref(process).cast()) {
         return Err(StopError::CallingSelf);
     }
     if !process.request_stop(reason.clone()) {
@@ -345,7 +345,7 @@ pub(crate) async fn stop(
 
 /// `Process.exit(pid, :kill)` for a server of any type; returns once it is gone.
 pub(crate) async fn kill(process: &dyn Process) -> Result<(), StopError> {
-    if context::current_server() == Some(process.id()) {
+    if context::is_current(std::ptr::from_ref(process).cast()) {
         return Err(StopError::CallingSelf);
     }
     if process.exit().get().is_some() {

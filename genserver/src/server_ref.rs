@@ -149,7 +149,7 @@ impl<T: GenServer> RawRef<T> {
 
     /// `true` when the current task is this server's own.
     pub(crate) fn is_current(&self) -> bool {
-        context::current_server() == Some(self.inner.id)
+        context::is_current(Arc::as_ptr(&self.inner).cast())
     }
 }
 

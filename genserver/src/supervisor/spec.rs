@@ -122,7 +122,7 @@ impl ChildSpec {
                 // links to the parent.
                 Some(parent) => {
                     let weak = Arc::downgrade(parent);
-                    Box::pin(context::scope(parent.id(), weak, started))
+                    Box::pin(context::scope(weak, started))
                 }
                 None => Box::pin(started),
             }
