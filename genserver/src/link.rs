@@ -10,6 +10,8 @@
 //! its exit reason is set.
 
 mod table;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 use std::future::Future;
@@ -31,7 +33,7 @@ pub struct MonitorRef(NonZeroU64);
 pub(crate) use table::{Links, Refused};
 
 impl MonitorRef {
-    fn next() -> Self {
+    pub(crate) fn next() -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
         Self(NonZeroU64::new(id).expect("monitor counter wrapped around"))

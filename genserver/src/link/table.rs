@@ -17,16 +17,16 @@ use crate::process::Process;
 use crate::{ExitReason, GenServer, ServerId};
 
 /// Beyond this many entries, a vector becomes a hash map.
-const FEW: usize = 16;
+pub(super) const FEW: usize = 16;
 
 /// Servers by key: a few in a vector, many in a hash map.
-enum Entries<K> {
+pub(super) enum Entries<K> {
     Few(Vec<(K, Weak<dyn Process>)>),
     Many(IdMap<K, Weak<dyn Process>>),
 }
 
 impl<K: Copy + Eq + Hash> Entries<K> {
-    fn insert(&mut self, key: K, to: Weak<dyn Process>) {
+    pub(super) fn insert(&mut self, key: K, to: Weak<dyn Process>) {
         match self {
             Self::Few(few) => {
                 if let Some(entry) = few.iter_mut().find(|(k, _)| *k == key) {
@@ -45,7 +45,7 @@ impl<K: Copy + Eq + Hash> Entries<K> {
         }
     }
 
-    fn remove(&mut self, key: K) -> Option<Weak<dyn Process>> {
+    pub(super) fn remove(&mut self, key: K) -> Option<Weak<dyn Process>> {
         match self {
             Self::Few(few) => {
                 let index = few.iter().position(|(k, _)| *k == key)?;
@@ -55,21 +55,21 @@ impl<K: Copy + Eq + Hash> Entries<K> {
         }
     }
 
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         match self {
             Self::Few(few) => few.len(),
             Self::Many(many) => many.len(),
         }
     }
 
-    fn contains(&self, key: K) -> bool {
+    pub(super) fn contains(&self, key: K) -> bool {
         match self {
             Self::Few(few) => few.iter().any(|(k, _)| *k == key),
             Self::Many(many) => many.contains_key(&key),
         }
     }
 
-    fn into_entries(self) -> Box<dyn Iterator<Item = (K, Weak<dyn Process>)>>
+    pub(super) fn into_entries(self) -> Box<dyn Iterator<Item = (K, Weak<dyn Process>)>>
     where
         K: 'static,
     {
