@@ -104,7 +104,9 @@ async fn a_kill_before_the_task_is_known_aborts_it_when_it_is() {
     );
     let task = tokio::spawn(std::future::pending::<()>());
     mailbox.set_task(task.abort_handle());
-    assert!(task.await.unwrap_err().is_cancelled());
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(5), task).await;
+    let ended = ended.expect("aborted, not left running");
+    assert!(ended.unwrap_err().is_cancelled());
     assert_eq!(
         mailbox.kill_reason(),
         Some(crate::ExitReason::custom("early"))
