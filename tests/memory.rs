@@ -239,3 +239,62 @@ async fn armed_timers() {
         task.abort();
     }
 }
+
+/// Links and monitors cost a server nothing until it makes one, and nothing
+/// again once they are gone: the heap of two idle servers is the same
+/// before a link and a monitor and after the unlink and the demonitor.
+#[test]
+fn links_and_monitors_that_are_gone_cost_nothing() {
+    measured(links_and_monitors());
+}
+
+struct Peer;
+
+#[gen_server]
+impl Peer {
+    #[call]
+    fn link_to(&mut self, other: AnyRef, ctx: &mut Context<Self>) {
+        ctx.link(&other).unwrap();
+    }
+
+    #[call]
+    fn unlink_from(&mut self, other: AnyRef, ctx: &mut Context<Self>) {
+        ctx.unlink(&other);
+    }
+
+    #[call]
+    fn watch(&mut self, other: AnyRef, ctx: &mut Context<Self>) -> MonitorRef {
+        ctx.monitor(&other)
+    }
+
+    #[call]
+    fn unwatch(&mut self, monitor: MonitorRef, ctx: &mut Context<Self>) -> bool {
+        ctx.demonitor(monitor)
+    }
+
+    #[info]
+    fn down(&mut self, _down: Down) {}
+}
+
+async fn links_and_monitors() {
+    let a = Peer::start(Peer).await.unwrap();
+    let b = Peer::start(Peer).await.unwrap();
+    let b_any = AnyRef::from(b.clone());
+    // Warm both mailboxes (their queues) with the calls used below.
+    a.unlink_from(b_any.clone()).await.unwrap();
+    assert!(
+        a.unwatch(a.watch(b_any.clone()).await.unwrap())
+            .await
+            .unwrap()
+    );
+    let before = LIVE.load(Ordering::Relaxed);
+    a.link_to(b_any.clone()).await.unwrap();
+    let monitor = a.watch(b_any.clone()).await.unwrap();
+    let linked = live_above(before);
+    a.unlink_from(b_any.clone()).await.unwrap();
+    assert!(a.unwatch(monitor).await.unwrap());
+    let after = live_above(before);
+    println!("a link and a monitor: {linked} bytes; once gone: {after} bytes");
+    assert!(linked > 0, "a link and a monitor take some heap");
+    assert_eq!(after, 0, "once gone, they take none");
+}

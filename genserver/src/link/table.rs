@@ -139,6 +139,30 @@ impl<T: GenServer> Default for Links<T> {
     }
 }
 
+/// Frees a server's links once nothing is left in them, so that a link or
+/// monitor that is gone costs nothing; also the monitors' box alone.
+fn tidy<T: GenServer>(slot: &mut Option<Box<Links<T>>>) {
+    let Some(links) = slot.as_mut() else {
+        return;
+    };
+    if links
+        .monitors
+        .as_ref()
+        .is_some_and(|m| m.watchers.len() == 0 && m.watched.len() == 0)
+    {
+        links.monitors = None;
+    }
+    let empty = links.parent.is_none()
+        && links.linked.len() == 0
+        && links.exit_info.is_none()
+        && links.killed_with.is_none()
+        && links.monitors.is_none()
+        && links.slots.is_none();
+    if empty {
+        *slot = None;
+    }
+}
+
 impl<T: GenServer> Links<T> {
     fn monitors(&mut self) -> &mut Monitors<T> {
         self.monitors.get_or_insert_with(|| {
@@ -251,7 +275,9 @@ impl<T: GenServer> Mailbox<T> {
             let Some(links) = shared.links.as_mut() else {
                 return false;
             };
-            links.unlink(id)
+            let removed = links.unlink(id);
+            tidy(&mut shared.links);
+            removed
         };
         removed.is_some()
     }
@@ -272,7 +298,7 @@ impl<T: GenServer> Mailbox<T> {
             let Some((from_parent, _)) = links.unlink(from) else {
                 return;
             };
-            match links.exit_info {
+            let action = match links.exit_info {
                 Some(_) if from_parent => (shared.push(Envelope::Stop(reason.clone())), None),
                 Some(exit_info) => {
                     let notice = exit_info(Exit {
@@ -281,12 +307,14 @@ impl<T: GenServer> Mailbox<T> {
                     });
                     (shared.push(Envelope::Info(notice)), None)
                 }
-                None if *reason == ExitReason::Normal => return,
+                None if *reason == ExitReason::Normal => (None, None),
                 None => {
                     links.killed_with.get_or_insert_with(|| reason.clone());
                     (None, shared.task.clone())
                 }
-            }
+            };
+            tidy(&mut shared.links);
+            action
         };
         if let Some(receiver) = receiver {
             receiver.wake();
@@ -299,7 +327,10 @@ impl<T: GenServer> Mailbox<T> {
     /// Removes the link to the parent, when a failed start must not take
     /// it down; returns the parent to remove the other end.
     pub(crate) fn leave_parent(&self) -> Option<(ServerId, Weak<dyn Process>)> {
-        self.lock().links.as_mut()?.parent.take()
+        let mut shared = self.lock();
+        let parent = shared.links.as_mut()?.parent.take();
+        tidy(&mut shared.links);
+        parent
     }
 
     /// The parent, while linked.
@@ -309,7 +340,9 @@ impl<T: GenServer> Mailbox<T> {
     }
 
     pub(crate) fn trap_exits(&self, exit_info: Option<fn(Exit) -> T::Info>) {
-        self.lock().links().exit_info = exit_info;
+        let mut shared = self.lock();
+        shared.links().exit_info = exit_info;
+        tidy(&mut shared.links);
     }
 
     pub(crate) fn add_monitor(&self, monitor: MonitorRef, watcher: Weak<dyn Process>) -> bool {
@@ -327,7 +360,9 @@ impl<T: GenServer> Mailbox<T> {
             let Some(monitors) = shared.links.as_mut().and_then(|l| l.monitors.as_mut()) else {
                 return;
             };
-            monitors.watchers.remove(monitor)
+            let removed = monitors.watchers.remove(monitor);
+            tidy(&mut shared.links);
+            removed
         };
         drop(removed);
     }
@@ -382,13 +417,15 @@ impl<T: GenServer> Mailbox<T> {
     /// Forgets the monitor `monitor`; returns its target if it was on.
     pub(crate) fn unwatch(&self, monitor: MonitorRef) -> Option<Weak<dyn Process>> {
         let mut shared = self.lock();
-        shared
+        let target = shared
             .links
             .as_mut()?
             .monitors
             .as_mut()?
             .watched
-            .remove(monitor)
+            .remove(monitor);
+        tidy(&mut shared.links);
+        target
     }
 
     /// The info message of `down`, if its monitor is still on.
@@ -397,7 +434,9 @@ impl<T: GenServer> Mailbox<T> {
             let mut shared = self.lock();
             let monitors = shared.links.as_mut()?.monitors.as_mut()?;
             monitors.watched.remove(down.monitor)?;
-            monitors.down_info?
+            let down_info = monitors.down_info;
+            tidy(&mut shared.links);
+            down_info?
         };
         Some(down_info(down))
     }
