@@ -11,40 +11,14 @@
 
 #![allow(missing_docs)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[path = "support/counting.rs"]
+mod counting;
+
+use counting::live_above;
 
 use std::time::Duration;
 
 use genserver::prelude::*;
-
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator, counting bytes on the way.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
-        // SAFETY: the caller's contract is passed on unchanged.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: the caller's contract is passed on unchanged.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-/// Bytes allocated and not freed, beyond `base` (zero if fewer).
-fn live_above(base: usize) -> usize {
-    LIVE.load(Ordering::Relaxed).saturating_sub(base)
-}
 
 #[derive(Default)]
 struct Sink {
@@ -103,7 +77,7 @@ async fn burst() {
     let server = Sink::start(Sink::default()).await.unwrap();
     assert_eq!(server.sum().await.unwrap(), 0);
     settle().await;
-    let idle = LIVE.load(Ordering::Relaxed);
+    let idle = counting::live();
 
     // A burst of a million casts: tens of megabytes of queue at the peak.
     for n in 0..1_000_000 {
@@ -189,7 +163,7 @@ async fn armed_timers() {
         assert_eq!(server.ticks().await.unwrap(), 0);
     }
     let mut timers = Vec::with_capacity(SERVERS);
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = counting::live();
     for server in &servers {
         timers.push(genserver::send_interval(server, period, || {
             TickerInfo::Tick
@@ -206,7 +180,7 @@ async fn armed_timers() {
         channels.push(tokio::sync::mpsc::unbounded_channel::<()>());
     }
     let mut tasks = Vec::with_capacity(SERVERS);
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = counting::live();
     for (sender, _) in &channels {
         let sender = sender.clone();
         let (armed, is_armed) = tokio::sync::oneshot::channel();
@@ -287,7 +261,7 @@ async fn links_and_monitors() {
             .await
             .unwrap()
     );
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = counting::live();
     a.link_to(b_any.clone()).await.unwrap();
     let monitor = a.watch(b_any.clone()).await.unwrap();
     let linked = live_above(before);

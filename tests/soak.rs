@@ -7,35 +7,14 @@
 
 #![allow(missing_docs)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
+#[path = "support/counting.rs"]
+mod counting;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use genserver::prelude::*;
-
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator, counting bytes on the way.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
-        // SAFETY: the caller's contract is passed on unchanged.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: the caller's contract is passed on unchanged.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
 
 /// Crashes a millisecond after it starts.
 struct Crasher;
@@ -66,7 +45,7 @@ async fn a_child_crashing_every_millisecond_for_ten_seconds_leaks_nothing() {
     // Ten thousand panic messages would only slow the test down.
     std::panic::set_hook(Box::new(|_| {}));
     let tasks_before = alive_tasks();
-    let heap_before = LIVE.load(Ordering::Relaxed);
+    let heap_before = counting::live();
 
     let starts = Arc::new(AtomicUsize::new(0));
     let options = SupervisorOptions::default()
@@ -81,7 +60,7 @@ async fn a_child_crashing_every_millisecond_for_ten_seconds_leaks_nothing() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let mut samples = Vec::new();
     for _ in 0..8 {
-        samples.push(LIVE.load(Ordering::Relaxed));
+        samples.push(counting::live());
         assert!(
             alive_tasks() <= tasks_before + 2,
             "a supervisor and its child"
@@ -107,7 +86,7 @@ async fn a_child_crashing_every_millisecond_for_ten_seconds_leaks_nothing() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(alive_tasks(), tasks_before, "no task is left");
-    let heap_after = LIVE.load(Ordering::Relaxed);
+    let heap_after = counting::live();
     assert!(
         heap_after.saturating_sub(heap_before) < 16 * 1024,
         "{} bytes more than before the supervisor started ({restarts} restarts)",

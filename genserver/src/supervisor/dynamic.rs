@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::ChildError;
 use super::child::{self, ChildCount, ChildInfo, ChildState, Intensity};
-use super::spec::{ChildSpec, Restart};
+use super::spec::ChildSpec;
 use std::sync::Arc;
 
 use crate::id_hash::IdMap;
@@ -246,12 +246,7 @@ impl DynamicSupervisor {
         reason: &ExitReason,
         ctx: &mut Context<Self>,
     ) {
-        let restart = match spec.inner.restart {
-            Restart::Permanent => true,
-            Restart::Transient => !reason.is_normal(),
-            Restart::Temporary => false,
-        };
-        if restart {
+        if spec.inner.restart.applies_to(reason) {
             self.restart(id, spec, ctx).await;
         }
     }

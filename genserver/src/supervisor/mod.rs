@@ -421,15 +421,10 @@ impl Supervisor {
         };
         let child = &mut self.children[index];
         child.state = ChildState::Undefined;
-        let restart = match child.spec.inner.restart {
-            Restart::Permanent => true,
-            Restart::Transient => !exit.reason.is_normal(),
-            Restart::Temporary => {
-                self.children.remove(index);
-                false
-            }
-        };
-        if restart {
+        let restart = child.spec.inner.restart;
+        if restart == Restart::Temporary {
+            self.children.remove(index);
+        } else if restart.applies_to(&exit.reason) {
             self.restart(index, ctx).await;
         }
     }

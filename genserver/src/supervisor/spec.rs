@@ -27,6 +27,17 @@ pub enum Restart {
     Temporary,
 }
 
+impl Restart {
+    /// Whether a child that stopped with `reason` is restarted.
+    pub fn applies_to(self, reason: &crate::ExitReason) -> bool {
+        match self {
+            Self::Permanent => true,
+            Self::Transient => !reason.is_normal(),
+            Self::Temporary => false,
+        }
+    }
+}
+
 /// How a supervisor stops a child: `shutdown:` of a child spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Shutdown {
