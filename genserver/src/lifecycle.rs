@@ -186,30 +186,23 @@ async fn run<T: GenServer>(
     mut guard: ExitGuard<T>,
     started: oneshot::Sender<Result<(), InitFailure<T::InitError>>>,
 ) {
-    let init = CatchUnwind::new(T::init(arg, &mut guard.ctx)).await;
-    if !matches!(init, Ok(Ok(Some(_)))) {
-        // A failed start reaches the parent as the start's error.
-        if let Some((parent, to)) = guard.ctx.server().mailbox.leave_parent() {
-            if let Some(to) = to.upgrade() {
-                to.remove_link(guard.ctx.id());
-            }
-            debug_assert_ne!(parent, guard.ctx.id());
-        }
-    }
-    let mut state = match init {
+    let mut state = match CatchUnwind::new(T::init(arg, &mut guard.ctx)).await {
         Ok(Ok(Some(state))) => state,
         Ok(Ok(None)) => {
+            guard.leave_parent();
             guard.finish(ExitReason::Normal);
             let _ = started.send(Err(InitFailure::Ignore));
             return;
         }
         Ok(Err(error)) => {
+            guard.leave_parent();
             guard.finish(ExitReason::custom(format!("init failed: {error}")));
             let _ = started.send(Err(InitFailure::Error(error)));
             return;
         }
         Err(message) => {
             let reason = ExitReason::Panic(message);
+            guard.leave_parent();
             guard.finish(reason.clone());
             let _ = started.send(Err(InitFailure::Exit(reason)));
             return;
@@ -418,6 +411,17 @@ struct ExitGuard<T: GenServer> {
 }
 
 impl<T: GenServer> ExitGuard<T> {
+    /// Unlinks from the parent after a failed `init`, whose failure reaches
+    /// the parent as the start's error, not as an exit signal.
+    fn leave_parent(&self) {
+        let server = self.ctx.server();
+        if let Some((_, parent)) = server.mailbox.leave_parent() {
+            if let Some(parent) = parent.upgrade() {
+                parent.remove_link(server.id);
+            }
+        }
+    }
+
     /// Publishes the server's end, in an order every observer can rely on:
     /// 1. the mailbox closes, so every later call or cast gets `NoProc`;
     /// 2. the name is freed;
