@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use genserver::prelude::*;
-use genserver::{AnyRef, Down, Exit, LinkError, MonitorRef, ServerId};
+use genserver::{AnyRef, Down, Exit, LinkError, MonitorRef, ServerId, StopError};
 use support::within;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
@@ -523,4 +523,54 @@ async fn trapping_can_be_switched_off() {
         within(LIMIT, watcher.exited()).await,
         ExitReason::custom("off")
     );
+}
+
+// The type-erased handle.
+
+/// `AnyRef` answers for its server as `ServerRef` does, and stops it the
+/// same ways.
+#[tokio::test]
+async fn any_ref_answers_and_stops_like_a_server_ref() {
+    let name = support::unique_name("any");
+    let (events, _receiver) = unbounded_channel();
+    let named = Node::start_with(StartOptions::new().name(name.clone()), false, events)
+        .await
+        .unwrap();
+    let any = AnyRef::from(named.clone());
+    assert_eq!(any.name(), Some(name.as_str()));
+    assert_eq!(any.clone(), any);
+    assert!(format!("{any:?}").contains(&name));
+    assert!(any.is_alive() && any.exit_reason().is_none());
+    assert!(any.is::<Node>() && !any.is::<Failing>());
+    let any = any.downcast::<Failing>().unwrap_err();
+    assert_eq!(any.stop().await, Ok(()));
+    assert!(!any.is_alive());
+    assert_eq!(any.exit_reason(), Some(ExitReason::Normal));
+    assert_eq!(any.stop().await, Err(StopError::NoProc));
+
+    let (unnamed, _events) = node(false).await;
+    let any = AnyRef::from(unnamed);
+    assert_eq!(any.name(), None);
+    assert!(!format!("{any:?}").contains("name"));
+    let reason = ExitReason::shutdown("bye");
+    assert_eq!(any.stop_with(reason.clone(), LIMIT).await, Ok(()));
+    assert_eq!(within(LIMIT, any.exited()).await, reason);
+    assert_eq!(any.stop_with(reason, LIMIT).await, Err(StopError::NoProc));
+
+    let (victim, _events) = node(false).await;
+    let any = AnyRef::from(victim);
+    within(LIMIT, any.kill()).await.unwrap();
+    assert_eq!(any.exit_reason(), Some(ExitReason::Killed));
+}
+
+/// Monitor references and monitors print what they are.
+#[tokio::test]
+async fn monitors_show_their_reference() {
+    let (target, _events) = node(false).await;
+    let monitor = target.monitor();
+    let reference = monitor.reference();
+    assert!(reference.to_string().starts_with("#Ref<0."));
+    let shown = format!("{monitor:?}");
+    assert!(shown.contains(&format!("{reference:?}")), "{shown}");
+    assert!(shown.contains(&format!("{:?}", target.id())), "{shown}");
 }
