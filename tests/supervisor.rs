@@ -289,3 +289,25 @@ fn a_runtime_shutdown_kills_the_tree_without_terminate() {
     assert!(matches!(h.receiver.try_recv(), Ok(Event::Started("a", _))));
     assert!(h.receiver.try_recv().is_err(), "no terminate ran");
 }
+
+/// Whoever sees a child's exit can count on its supervisor having the
+/// notice: a call to the supervisor made after the exit is answered after
+/// the restart, also on a multi-threaded runtime.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_supervisor_has_the_notice_before_anyone_sees_the_exit() {
+    let mut h = Harness::new();
+    let options = SupervisorOptions::default().max_restarts(u32::MAX);
+    let supervisor = supervise(options, vec![h.worker("child")]).await;
+    h.started(1).await;
+    for _ in 0..500 {
+        let before = child(&supervisor, "child").await;
+        before.quit(ExitReason::custom("again")).unwrap();
+        within(LIMIT, before.exited()).await;
+        let after = child(&supervisor, "child").await;
+        assert_ne!(
+            after.id(),
+            before.id(),
+            "the supervisor listed the dead child"
+        );
+    }
+}
