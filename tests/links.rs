@@ -539,6 +539,9 @@ async fn any_ref_answers_and_stops_like_a_server_ref() {
     let any = AnyRef::from(named.clone());
     assert_eq!(any.name(), Some(name.as_str()));
     assert_eq!(any.clone(), any);
+    let set: std::collections::HashSet<AnyRef> = [any.clone(), any.clone()].into();
+    assert_eq!(set.len(), 1);
+    assert!(set.contains(&AnyRef::from(named.clone())));
     assert!(format!("{any:?}").contains(&name));
     assert!(any.is_alive() && any.exit_reason().is_none());
     assert!(any.is::<Node>() && !any.is::<Failing>());

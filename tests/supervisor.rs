@@ -245,6 +245,24 @@ async fn multiple_restarts() {
         tokio::time::sleep(Duration::from_millis(2100)).await;
     }
     assert!(supervisor.is_alive());
+
+    // Within a longer period, two restarts are one too many.
+    let supervisor = supervise(
+        SupervisorOptions::default()
+            .max_restarts(1)
+            .max_seconds(Duration::from_secs(10)),
+        vec![h.worker("child")],
+    )
+    .await;
+    h.started(1).await;
+    child(&supervisor, "child").await.crash().unwrap();
+    h.started(1).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    child(&supervisor, "child").await.crash().unwrap();
+    assert_eq!(
+        within(LIMIT, supervisor.exited()).await,
+        ExitReason::Shutdown
+    );
 }
 
 /// Dropping the last handle to the top supervisor stops the tree: the

@@ -277,6 +277,15 @@ async fn child_adm() {
             .unwrap(),
         Err(ChildError::Ignored)
     );
+    let temporary = h.spec("gone", Mode::Ignore).restart(Restart::Temporary);
+    assert_eq!(
+        supervisor.start_child(temporary).await.unwrap(),
+        Err(ChildError::Ignored)
+    );
+    // `sup_start_ignore_temporary_child_start_child`: an ignored child is
+    // kept, not running; a temporary one is not kept.
+    let children = supervisor.which_children().await.unwrap();
+    assert_eq!(states(&children), [("ignored", "undefined")]);
     supervisor.stop().await.unwrap();
     assert_eq!(supervisor.which_children().await, Err(CallError::NoProc));
 }
