@@ -329,6 +329,9 @@ async fn tree() {
     .id("inner");
     let top = supervise(SupervisorOptions::default(), vec![h.worker("a"), inner]).await;
     h.started(3).await;
+    let count = top.count_children().await.unwrap();
+    let counted = (count.specs, count.active, count.supervisors, count.workers);
+    assert_eq!(counted, (2, 2, 1, 1));
     let inner = top.which_children().await.unwrap()[1].clone();
     assert_eq!(inner.kind, genserver::supervisor::ChildKind::Supervisor);
     let ChildState::Running(inner) = inner.state else {

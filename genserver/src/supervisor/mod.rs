@@ -499,13 +499,11 @@ impl Supervisor {
         // Every child of the group but the temporary ones starts again, in
         // order, once the others are stopped in reverse order, as OTP's
         // `terminate_children` and `start_children` do.
+        // (The child that stopped is not temporary: it would not restart.)
         let restart: Vec<ChildId> = self.children[group.clone()]
             .iter()
-            .enumerate()
-            .filter(|(offset, child)| {
-                group.start + offset == index || child.spec.inner.restart != Restart::Temporary
-            })
-            .map(|(_, child)| child.spec.inner.id.clone())
+            .filter(|child| child.spec.inner.restart != Restart::Temporary)
+            .map(|child| child.spec.inner.id.clone())
             .collect();
         if self.options.strategy != Strategy::OneForOne {
             self.stop_children(group.start, ctx).await;
