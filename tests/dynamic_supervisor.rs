@@ -280,6 +280,9 @@ async fn start_child_supports_any_start_function() {
 
     let spec = ChildSpec::new("loose", move || Worker::start(loose.clone()));
     let unlinked = start(&sup, spec).await;
+    // The supervisor has taken it on (and it is running) before it crashes:
+    // only a link tells the supervisor about the crash.
+    assert_eq!(count(&sup).await, (2, 2));
     let worker = unlinked.clone().downcast::<Worker>().unwrap();
     worker.crash().unwrap();
     let reason = within(LIMIT, unlinked.exited()).await;
@@ -489,6 +492,25 @@ async fn child_triggers_maximum_restarts() {
 #[tokio::test]
 async fn child_triggers_maximum_intensity_when_trying_again() {
     restarts_fail_until_the_supervisor_gives_up(10).await;
+}
+
+/// `max_seconds`: restarts within the period count together, those
+/// further apart do not (`supervisor_SUITE:multiple_restarts`).
+#[tokio::test(start_paused = true)]
+async fn restarts_count_within_max_seconds_only() {
+    let options = Options::new()
+        .max_restarts(1)
+        .max_seconds(Duration::from_secs(10));
+    let sup = supervisor(options).await;
+    let child = start(&sup, plan(&[Start]).spec()).await;
+    assert_kill(&child, ExitReason::custom("first")).await;
+    let again = running(&sup).await.pop().expect("restarted");
+    tokio::time::sleep(Duration::from_secs(11)).await;
+    assert_kill(&again, ExitReason::custom("after the period")).await;
+    let third = running(&sup).await.pop().expect("restarted");
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_kill(&third, ExitReason::custom("within it")).await;
+    assert_eq!(within(LIMIT, sup.exited()).await, SHUTDOWN);
 }
 
 // terminate/2
