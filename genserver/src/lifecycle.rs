@@ -309,7 +309,7 @@ impl<T: GenServer> Future for Receive<'_, T> {
                 Some(Recv::Envelope(Envelope::Info(info))) => Next::Info(info),
                 Some(Recv::Envelope(Envelope::Stop(reason))) => Next::Stop(reason),
                 Some(Recv::Envelope(Envelope::Down(down))) => {
-                    match ctx.server().mailbox.take_down(down) {
+                    match ctx.server().mailbox.take_down(*down) {
                         Some(info) => Next::Info(info),
                         // Demonitored after the notice arrived.
                         None => continue,

@@ -53,8 +53,9 @@ pub(crate) enum Envelope<T: GenServer> {
     Timer(TimerKey),
     /// A request to stop with this reason once everything before it is handled.
     Stop(ExitReason),
-    /// A server this one monitors has stopped.
-    Down(Down),
+    /// A server this one monitors has stopped. Boxed: notices are rare, and
+    /// every slot of the queue is as large as its largest kind.
+    Down(Box<Down>),
 }
 
 /// What a closed mailbox still held: the queue, the timers and the links.

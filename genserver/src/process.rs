@@ -109,7 +109,7 @@ impl<T: GenServer> Process for Inner<T> {
     }
 
     fn deliver_down(&self, down: Down) {
-        let _ = self.mailbox.send(Envelope::Down(down));
+        let _ = self.mailbox.send(Envelope::Down(Box::new(down)));
     }
 
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
