@@ -104,15 +104,16 @@ mod restart {
     }
 }
 
-/// Workload: 100,000 idle servers started under a `DynamicSupervisor`
-/// (one call each), against 100,000 plain starts. The allocation profile
+/// Workload: 100,000 idle servers started under a `DynamicSupervisor`,
+/// against 100,000 plain starts; ten samples, as the first of each side
+/// (a cold heap growing) is often an outlier. The allocation profile
 /// gives the heap per supervised idle server against an unsupervised one.
 mod children {
     use super::*;
 
     const SERVERS: usize = 100_000;
 
-    #[divan::bench(sample_count = 5)]
+    #[divan::bench(sample_count = 10)]
     fn baseline(bencher: Bencher<'_, '_>) {
         bencher
             .counter(ItemsCount::new(SERVERS))
@@ -126,7 +127,7 @@ mod children {
             });
     }
 
-    #[divan::bench(sample_count = 5)]
+    #[divan::bench(sample_count = 10)]
     fn genserver(bencher: Bencher<'_, '_>) {
         bencher
             .counter(ItemsCount::new(SERVERS))

@@ -187,13 +187,25 @@ impl<T: GenServer> Mailbox<T> {
     }
 
     /// Queues `envelope` without waking the receiver, which handles it
-    /// before it next waits: for what can wait for the next message.
+    /// before it next waits: for what can wait for the next message. Once
+    /// [`SPARE`] envelopes wait, it wakes the receiver all the same, so
+    /// that they are handled in batches and the queue does not grow.
     pub(crate) fn send_quietly(&self, envelope: Envelope<T>) -> Result<(), Envelope<T>> {
-        let mut shared = self.lock();
-        if shared.closed {
-            return Err(envelope);
+        let receiver = {
+            let mut shared = self.lock();
+            if shared.closed {
+                return Err(envelope);
+            }
+            shared.queue.push_back(envelope);
+            if shared.queue.len() >= SPARE {
+                shared.receiver.take()
+            } else {
+                None
+            }
+        };
+        if let Some(receiver) = receiver {
+            receiver.wake();
         }
-        shared.queue.push_back(envelope);
         Ok(())
     }
 
