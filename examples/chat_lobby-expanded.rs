@@ -221,7 +221,7 @@ where
     ///
     /// As `start`, and `StartError::AlreadyStarted` (with the running server) or `StartError::NameInUse` when the name is taken.
     pub async fn start_named(
-        name: &str,
+        name: impl ::core::convert::Into<::std::string::String>,
         state: Self,
     ) -> ::core::result::Result<
         ::genserver::__private::ServerRef<Self>,
@@ -507,7 +507,7 @@ where
     ///
     /// As `start`, and `StartError::AlreadyStarted` (with the running server) or `StartError::NameInUse` when the name is taken.
     pub async fn start_named(
-        server_name: &str,
+        server_name: impl ::core::convert::Into<::std::string::String>,
         name: String,
     ) -> ::core::result::Result<
         ::genserver::__private::ServerRef<Self>,
@@ -875,7 +875,7 @@ where
     ///
     /// As `start`, and `StartError::AlreadyStarted` (with the running server) or `StartError::NameInUse` when the name is taken.
     pub async fn start_named(
-        name: &str,
+        name: impl ::core::convert::Into<::std::string::String>,
     ) -> ::core::result::Result<
         ::genserver::__private::ServerRef<Self>,
         ::genserver::__private::StartError<Self>,

@@ -225,7 +225,7 @@ where
     ///
     /// As `start`, and `StartError::AlreadyStarted` (with the running server) or `StartError::NameInUse` when the name is taken.
     pub async fn start_named(
-        name: &str,
+        name: impl ::core::convert::Into<::std::string::String>,
         start: u64,
         step: u64,
     ) -> ::core::result::Result<

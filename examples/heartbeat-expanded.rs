@@ -344,7 +344,7 @@ where
     ///
     /// As `start`, and `StartError::AlreadyStarted` (with the running server) or `StartError::NameInUse` when the name is taken.
     pub async fn start_named(
-        name: &str,
+        name: impl ::core::convert::Into<::std::string::String>,
     ) -> ::core::result::Result<
         ::genserver::__private::ServerRef<Self>,
         ::genserver::__private::StartError<Self>,

@@ -426,7 +426,7 @@ where
     ///
     /// As `start`, and `StartError::AlreadyStarted` (with the running server) or `StartError::NameInUse` when the name is taken.
     pub async fn start_named(
-        name: &str,
+        name: impl ::core::convert::Into<::std::string::String>,
         backlog: Vec<(String, u64)>,
     ) -> ::core::result::Result<
         ::genserver::__private::ServerRef<Self>,

@@ -321,3 +321,24 @@ async fn init_can_take_the_context() {
     let server = Introduced::start_named(&name).await.unwrap();
     assert_eq!(server.who().await.unwrap(), (server.id(), Some(name)));
 }
+
+/// Names are `String`s or `&str` alike, the list of names shows them, and
+/// a taken name says which name it is.
+#[tokio::test]
+async fn names_built_at_run_time_and_errors_that_say_which() {
+    let id = support::unique_name("room");
+    let name = format!("room:{id}");
+    let first = Counter::start_named(name.clone(), 1).await.unwrap();
+    assert!(genserver::registered().contains(&name));
+    let again = Counter::start_named(name.as_str(), 1).await;
+    let error = again.expect_err("the name is taken");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "already started: the name `{name}` is registered to {}",
+            first.id()
+        )
+    );
+    first.stop().await.unwrap();
+    assert!(!genserver::registered().contains(&name));
+}

@@ -114,7 +114,11 @@ pub enum StartError<T: GenServer> {
     Exit(ExitReason),
     /// The name is registered to a running server of the same type, which
     /// this carries, as `{:error, {:already_started, pid}}` does.
-    #[error("already started: the name is registered to {}", .0.id())]
+    #[error(
+        "already started: the name `{}` is registered to {}",
+        .0.name().unwrap_or_default(),
+        .0.id()
+    )]
     AlreadyStarted(ServerRef<T>),
     /// The name is registered to a running server of another type.
     #[error("the name `{0}` is registered to a server of another type")]

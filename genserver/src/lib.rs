@@ -370,7 +370,7 @@ pub use exit::ExitReason;
 pub use lifecycle::StartOptions;
 pub use link::{Down, Exit, Monitor, MonitorRef, ReceivesDown, ReceivesExit};
 pub use process::{AnyRef, ServerHandle};
-pub use registry::whereis;
+pub use registry::{registered, whereis};
 pub use reply::ReplyTo;
 pub use server::GenServer;
 pub use server_ref::{ServerId, ServerRef, WeakRef};

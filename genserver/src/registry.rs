@@ -59,6 +59,27 @@ pub(crate) fn unregister(name: &str, id: ServerId) {
     drop(removed);
 }
 
+/// The names registered now, sorted: `Process.registered/0`.
+///
+/// ```
+/// # use genserver::prelude::*;
+/// # #[derive(Default)] struct Counter;
+/// # #[gen_server] impl Counter { #[cast] fn tick(&mut self) {} }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let id = 7;
+/// let counter = Counter::start_named(format!("counter:{id}"), Counter).await?;
+/// assert!(genserver::registered().contains(&"counter:7".to_owned()));
+/// counter.stop().await?;
+/// assert!(!genserver::registered().contains(&"counter:7".to_owned()));
+/// # Ok(()) }
+/// ```
+pub fn registered() -> Vec<String> {
+    let mut names: Vec<String> = names().keys().map(ToString::to_string).collect();
+    names.sort_unstable();
+    names
+}
+
 /// Finds the server registered under `name`: `GenServer.whereis/1`, typed.
 ///
 /// Returns `None` when no running server has that name, or when the server

@@ -102,7 +102,7 @@ pub(super) fn start_fns(server: &Server<'_>) -> TokenStream {
             #[doc = " # Errors"]
             #[doc = ""]
             #[doc = #named_errors]
-            pub async fn start_named(#name: &str, #params) -> #result {
+            pub async fn start_named(#name: impl ::core::convert::Into<::std::string::String>, #params) -> #result {
                 #krate::__private::start::<Self>(#krate::__private::StartOptions::new().name(#name), #arg).await
             }
 
