@@ -17,12 +17,12 @@ use std::fmt;
 use std::future::Future;
 use std::num::NonZeroU64;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 use std::task::Poll;
 
 use crate::mailbox::Envelope;
-use crate::process::{Process, ServerHandle, weak_of};
+use crate::process::{Process, ServerHandle, Watcher, weak_of};
 use crate::{Context, ExitReason, GenServer, LinkError, ServerId};
 
 /// Identifies one monitor: the reference `Process.monitor/1` returns. The
@@ -158,8 +158,9 @@ impl<T: GenServer> Context<T> {
         self.server()
             .mailbox
             .watch(monitor, Arc::downgrade(&target), T::down_info);
-        if !target.add_monitor(monitor, weak_of(self.server())) {
-            self.server().deliver_down(Down {
+        let watcher: Weak<dyn Watcher> = weak_of(self.server());
+        if !target.add_monitor(monitor, watcher) {
+            self.server().down(Down {
                 monitor,
                 id: target.id(),
                 reason: ExitReason::NoProc,

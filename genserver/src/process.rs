@@ -16,9 +16,15 @@ use crate::mailbox::Envelope;
 use crate::server_ref::{Inner, RawRef};
 use crate::{ExitReason, GenServer, ServerId, ServerRef, StopError, context};
 
+/// What is told when a monitored server stops: a server (its `Down`
+/// notice) or a registry (which forgets the server's entries).
+pub trait Watcher: Send + Sync {
+    fn down(&self, down: Down);
+}
+
 /// What every server is, whatever its type. Public in a private module: it
 /// cannot be named outside the crate, and seals [`ServerHandle`].
-pub trait Process: Any + Send + Sync {
+pub trait Process: Watcher + Any + Send + Sync {
     fn id(&self) -> ServerId;
     fn name(&self) -> Option<&str>;
     fn exit(&self) -> &ExitSignal;
@@ -41,12 +47,17 @@ pub trait Process: Any + Send + Sync {
     fn exit_from(&self, from: ServerId, reason: &ExitReason);
     /// Records that `watcher` monitors the server under `monitor`; `false`
     /// if the server is stopping.
-    fn add_monitor(&self, monitor: MonitorRef, watcher: Weak<dyn Process>) -> bool;
+    fn add_monitor(&self, monitor: MonitorRef, watcher: Weak<dyn Watcher>) -> bool;
     fn remove_monitor(&self, monitor: MonitorRef);
-    /// Queues a down notice of a server this one monitors.
-    fn deliver_down(&self, down: Down);
     /// The server, typed again: `Arc<Inner<T>>` for some `T`.
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+}
+
+/// A server that monitors another queues its `Down` notice.
+impl<T: GenServer> Watcher for Inner<T> {
+    fn down(&self, down: Down) {
+        let _ = self.mailbox.send(Envelope::Down(Box::new(down)));
+    }
 }
 
 impl<T: GenServer> Process for Inner<T> {
@@ -100,16 +111,12 @@ impl<T: GenServer> Process for Inner<T> {
         self.mailbox.exit_from(from, reason);
     }
 
-    fn add_monitor(&self, monitor: MonitorRef, watcher: Weak<dyn Process>) -> bool {
+    fn add_monitor(&self, monitor: MonitorRef, watcher: Weak<dyn Watcher>) -> bool {
         self.mailbox.add_monitor(monitor, watcher)
     }
 
     fn remove_monitor(&self, monitor: MonitorRef) {
         self.mailbox.remove_monitor(monitor);
-    }
-
-    fn deliver_down(&self, down: Down) {
-        let _ = self.mailbox.send(Envelope::Down(Box::new(down)));
     }
 
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {

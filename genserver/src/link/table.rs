@@ -13,20 +13,20 @@ use tokio::task::AbortHandle;
 use super::{Down, Exit, MonitorRef};
 use crate::id_hash::IdMap;
 use crate::mailbox::{Envelope, Mailbox};
-use crate::process::Process;
+use crate::process::{Process, Watcher};
 use crate::{ExitReason, GenServer, ServerId};
 
 /// Beyond this many entries, a vector becomes a hash map.
 pub(super) const FEW: usize = 16;
 
-/// Servers by key: a few in a vector, many in a hash map.
-pub(super) enum Entries<K> {
-    Few(Vec<(K, Weak<dyn Process>)>),
-    Many(IdMap<K, Weak<dyn Process>>),
+/// Servers (or watchers) by key: a few in a vector, many in a hash map.
+pub(super) enum Entries<K, V = Weak<dyn Process>> {
+    Few(Vec<(K, V)>),
+    Many(IdMap<K, V>),
 }
 
-impl<K: Copy + Eq + Hash> Entries<K> {
-    pub(super) fn insert(&mut self, key: K, to: Weak<dyn Process>) {
+impl<K: Copy + Eq + Hash, V> Entries<K, V> {
+    pub(super) fn insert(&mut self, key: K, to: V) {
         match self {
             Self::Few(few) => {
                 if let Some(entry) = few.iter_mut().find(|(k, _)| *k == key) {
@@ -45,7 +45,7 @@ impl<K: Copy + Eq + Hash> Entries<K> {
         }
     }
 
-    pub(super) fn remove(&mut self, key: K) -> Option<Weak<dyn Process>> {
+    pub(super) fn remove(&mut self, key: K) -> Option<V> {
         match self {
             Self::Few(few) => {
                 let index = few.iter().position(|(k, _)| *k == key)?;
@@ -69,9 +69,10 @@ impl<K: Copy + Eq + Hash> Entries<K> {
         }
     }
 
-    pub(super) fn into_entries(self) -> Box<dyn Iterator<Item = (K, Weak<dyn Process>)>>
+    pub(super) fn into_entries(self) -> Box<dyn Iterator<Item = (K, V)>>
     where
         K: 'static,
+        V: 'static,
     {
         match self {
             Self::Few(few) => Box::new(few.into_iter()),
@@ -80,7 +81,7 @@ impl<K: Copy + Eq + Hash> Entries<K> {
     }
 }
 
-impl<K> Default for Entries<K> {
+impl<K, V> Default for Entries<K, V> {
     fn default() -> Self {
         Self::Few(Vec::new())
     }
@@ -119,8 +120,8 @@ pub(crate) enum Refused {
 
 /// Monitors, both ways.
 struct Monitors<T: GenServer> {
-    /// Who monitors this server.
-    watchers: Entries<MonitorRef>,
+    /// Who monitors this server: servers, and registries it is in.
+    watchers: Entries<MonitorRef, Weak<dyn Watcher>>,
     /// The servers this one monitors.
     watched: Entries<MonitorRef>,
     down_info: Option<fn(Down) -> T::Info>,
@@ -203,7 +204,7 @@ impl<T: GenServer> Links<T> {
         };
         for (monitor, watcher) in monitors.watchers.into_entries() {
             if let Some(watcher) = watcher.upgrade() {
-                watcher.deliver_down(Down {
+                watcher.down(Down {
                     monitor,
                     id,
                     reason: reason.clone(),
@@ -345,7 +346,7 @@ impl<T: GenServer> Mailbox<T> {
         tidy(&mut shared.links);
     }
 
-    pub(crate) fn add_monitor(&self, monitor: MonitorRef, watcher: Weak<dyn Process>) -> bool {
+    pub(crate) fn add_monitor(&self, monitor: MonitorRef, watcher: Weak<dyn Watcher>) -> bool {
         let mut shared = self.lock();
         if shared.closed {
             return false;
