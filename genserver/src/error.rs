@@ -101,6 +101,14 @@ pub enum LinkError {
     NoProc,
 }
 
+/// What a taken name is called in a message: the name, or the key of a
+/// via name.
+fn taken<T: GenServer>(server: &ServerRef<T>) -> String {
+    server
+        .name()
+        .map_or_else(|| "the key".to_owned(), |name| format!("the name `{name}`"))
+}
+
 /// Why a server did not start.
 #[derive(thiserror::Error)]
 #[non_exhaustive]
@@ -114,11 +122,7 @@ pub enum StartError<T: GenServer> {
     Exit(ExitReason),
     /// The name is registered to a running server of the same type, which
     /// this carries, as `{:error, {:already_started, pid}}` does.
-    #[error(
-        "already started: the name `{}` is registered to {}",
-        .0.name().unwrap_or_default(),
-        .0.id()
-    )]
+    #[error("already started: {} is registered to {}", taken(.0), .0.id())]
     AlreadyStarted(ServerRef<T>),
     /// The name is registered to a running server of another type.
     #[error("the name `{0}` is registered to a server of another type")]

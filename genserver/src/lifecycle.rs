@@ -3,6 +3,7 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
+use std::hash::Hash;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
@@ -15,13 +16,14 @@ use tokio::time::Instant;
 
 use crate::context::{self, Context};
 use crate::exit::ExitSignal;
+use crate::keyed::{Registry, RegistryError, Via, ViaName};
 use crate::mailbox::{self, Envelope, Mailbox, Recv};
 use crate::panic::{self, CatchUnwind};
 use crate::process::Process;
 use crate::registry::{self, Taken};
 use crate::server_ref::{Inner, RawRef};
 use crate::timer::Taken as TimerTaken;
-use crate::{ExitReason, GenServer, ServerId, ServerRef, StartError};
+use crate::{AnyRef, ExitReason, GenServer, ServerId, ServerRef, StartError};
 use crate::{link, process};
 
 /// How to start a server: the options of `GenServer.start/3`.
@@ -43,6 +45,17 @@ pub struct StartOptions {
     name: Option<String>,
     timeout: Option<Duration>,
     link: bool,
+    via: Option<ViaOption>,
+}
+
+/// A via name, shown by its key.
+#[derive(Clone)]
+struct ViaOption(Arc<dyn Via>);
+
+impl std::fmt::Debug for ViaOption {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Via").field(&self.0.describe()).finish()
+    }
 }
 
 impl StartOptions {
@@ -65,6 +78,36 @@ impl StartOptions {
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Registers the server in `registry` under `key` before `init` runs:
+    /// `name: {:via, Registry, {registry, key}}`. The entry goes when the
+    /// server stops; a supervisor that restarts it registers it again.
+    /// With unique keys, a taken key fails the start like a taken name.
+    #[must_use]
+    pub fn via<K, V>(self, registry: &Registry<K, V>, key: K) -> Self
+    where
+        K: Hash + Eq + Clone + Send + Sync + std::fmt::Debug + 'static,
+        V: Clone + Default + Send + Sync + 'static,
+    {
+        self.via_with_value(registry, key, V::default())
+    }
+
+    /// As [`via`](Self::via), with the entry's value:
+    /// `{:via, Registry, {registry, key, value}}`.
+    #[must_use]
+    pub fn via_with_value<K, V>(mut self, registry: &Registry<K, V>, key: K, value: V) -> Self
+    where
+        K: Hash + Eq + Clone + Send + Sync + std::fmt::Debug + 'static,
+        V: Clone + Send + Sync + 'static,
+    {
+        let name = ViaName {
+            registry: registry.clone(),
+            key,
+            value,
+        };
+        self.via = Some(ViaOption(Arc::new(name)));
         self
     }
 
@@ -124,6 +167,20 @@ pub(crate) async fn start_under<T: GenServer>(
             Taken::SameType(existing) => StartError::AlreadyStarted(existing),
             Taken::OtherType => StartError::NameInUse(name.to_owned()),
         })?;
+    }
+    if let Some(ViaOption(via)) = &options.via {
+        if let Err(error) = via.register(&AnyRef::from(server.clone())) {
+            if let Some(name) = server.name() {
+                registry::unregister(name, id);
+            }
+            return Err(match error {
+                RegistryError::AlreadyRegistered(existing) => existing.downcast::<T>().map_or_else(
+                    |_| StartError::NameInUse(via.describe()),
+                    StartError::AlreadyStarted,
+                ),
+                RegistryError::NoProc => StartError::NameInUse(via.describe()),
+            });
+        }
     }
     if let Some(parent) = &parent {
         link::link_parent(parent, server.raw().inner());

@@ -263,6 +263,12 @@ impl AnyRef {
         crate::Monitor::new(Arc::clone(&self.process))
     }
 
+    /// A handle to `process`, counted as one more.
+    pub(crate) fn retained(process: Arc<dyn Process>) -> Self {
+        process.retain();
+        Self { process }
+    }
+
     pub(crate) fn process(&self) -> &dyn Process {
         &*self.process
     }

@@ -1,0 +1,428 @@
+//! [`Registry`]: servers by key, as Elixir's `Registry` keeps them.
+//!
+//! A registry is split into partitions by the hash of the key, each under
+//! a lock of its own, so that registrations and lookups from many threads
+//! do not all wait on one lock. Every entry is also a monitor of its
+//! server (see [`crate::link`]): when the server stops, however it stops,
+//! its exit removes its entries, before anyone can see its exit reason.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasher, Hash, RandomState};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+
+use crate::id_hash::IdMap;
+use crate::link::{Down, MonitorRef};
+use crate::process::{Process, ServerHandle, Watcher};
+use crate::{AnyRef, CallError, GenServer, ServerRef};
+
+/// Whether a key names one server or many: `keys: :unique` or
+/// `keys: :duplicate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Keys {
+    /// One server per key: names.
+    Unique,
+    /// Any number of servers per key, each once: topics for pub/sub.
+    Duplicate,
+}
+
+/// Why a server could not be registered.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// The key of a unique registry is taken, by this server:
+    /// `{:error, {:already_registered, pid}}`.
+    #[error("the key is registered to {}", .0.id())]
+    AlreadyRegistered(AnyRef),
+    /// The server is not running.
+    #[error("no process: the server is not running")]
+    NoProc,
+}
+
+/// Servers by key: Elixir's `Registry`, for names built at run time
+/// (`{:via, Registry, {registry, key}}`) and for local pub/sub (duplicate
+/// keys and [`dispatch`](Self::dispatch)).
+///
+/// Keys are any `Hash + Eq + Clone` type; each entry also holds a value of
+/// type `V` (Elixir's `value`), `()` by default. An entry is removed when
+/// its server stops, however it stops. Registries are values: several can
+/// live side by side, so that each test can have its own. Cloning one
+/// gives another handle to the same registry.
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::{Keys, Registry};
+///
+/// #[derive(Default)]
+/// struct Room {
+///     lines: Vec<String>,
+/// }
+///
+/// #[gen_server]
+/// impl Room {
+///     #[cast]
+///     fn post(&mut self, line: String) {
+///         self.lines.push(line);
+///     }
+///
+///     #[call]
+///     fn lines(&self) -> Vec<String> {
+///         self.lines.clone()
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let rooms: Registry<u64> = Registry::new(Keys::Unique);
+/// let options = StartOptions::new().via(&rooms, 42);
+/// let room = Room::start_with(options, Room::default()).await?;
+///
+/// // By key, typed; `NoProc` when nobody has the key.
+/// ServerRef::<Room>::via(&rooms, &42)?.post("hello".into())?;
+/// assert_eq!(room.lines().await?, ["hello"]);
+/// assert_eq!(ServerRef::<Room>::via(&rooms, &7).unwrap_err(), CallError::NoProc);
+///
+/// room.stop().await?;
+/// assert!(rooms.whereis::<Room>(&42).is_none()); // removed when it stopped
+/// # Ok(()) }
+/// ```
+pub struct Registry<K, V = ()> {
+    inner: Arc<Shared<K, V>>,
+}
+
+struct Shared<K, V> {
+    keys: Keys,
+    hasher: RandomState,
+    partitions: Box<[Arc<Partition<K, V>>]>,
+}
+
+/// One partition: the keys that hash to it, under its own lock.
+struct Partition<K, V> {
+    table: Mutex<Table<K, V>>,
+}
+
+struct Table<K, V> {
+    by_key: HashMap<K, Vec<Entry<V>>>,
+    /// Which key each entry's monitor is for, to remove it on exit.
+    by_monitor: IdMap<MonitorRef, K>,
+}
+
+struct Entry<V> {
+    server: AnyRef,
+    monitor: MonitorRef,
+    value: V,
+}
+
+impl<K, V> Registry<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+{
+    /// A registry of `keys`, with one partition per available CPU:
+    /// `Registry.start_link(keys: .., partitions: System.schedulers_online())`.
+    pub fn new(keys: Keys) -> Self {
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        Self::with_partitions(keys, cpus)
+    }
+
+    /// A registry of `keys` split into `partitions` (at least one).
+    pub fn with_partitions(keys: Keys, partitions: usize) -> Self {
+        let partitions = (0..partitions.max(1))
+            .map(|_| {
+                Arc::new(Partition {
+                    table: Mutex::new(Table {
+                        by_key: HashMap::new(),
+                        by_monitor: IdMap::default(),
+                    }),
+                })
+            })
+            .collect();
+        Self {
+            inner: Arc::new(Shared {
+                keys,
+                hasher: RandomState::new(),
+                partitions,
+            }),
+        }
+    }
+
+    /// Whether keys are unique or duplicate.
+    pub fn keys_kind(&self) -> Keys {
+        self.inner.keys
+    }
+
+    fn partition(&self, key: &K) -> &Arc<Partition<K, V>> {
+        let partitions = &self.inner.partitions;
+        let hash = self.inner.hasher.hash_one(key);
+        // The high bits: the low ones pick the bucket inside the partition.
+        #[allow(clippy::cast_possible_truncation)]
+        let index = ((hash >> 32) as usize) % partitions.len();
+        &partitions[index]
+    }
+
+    /// Registers `server` under `key` with `value`: `Registry.register/3`,
+    /// for any server (Elixir registers the caller).
+    ///
+    /// # Errors
+    ///
+    /// [`RegistryError::AlreadyRegistered`] when the registry has unique
+    /// keys and another server has `key`, or when `server` is under `key`
+    /// already; [`RegistryError::NoProc`] when `server` is not running.
+    pub fn register(
+        &self,
+        server: &impl ServerHandle,
+        key: K,
+        value: V,
+    ) -> Result<(), RegistryError> {
+        self.register_any(&AnyRef::of(server), key, value)
+    }
+
+    pub(crate) fn register_any(
+        &self,
+        server: &AnyRef,
+        key: K,
+        value: V,
+    ) -> Result<(), RegistryError> {
+        let partition = self.partition(&key);
+        let monitor = MonitorRef::next();
+        {
+            let mut table = partition.lock();
+            let entries = table.by_key.entry(key.clone()).or_default();
+            let taken = match self.inner.keys {
+                Keys::Unique => entries.first(),
+                Keys::Duplicate => entries.iter().find(|e| e.server.id() == server.id()),
+            };
+            if let Some(taken) = taken {
+                return Err(RegistryError::AlreadyRegistered(taken.server.clone()));
+            }
+            entries.push(Entry {
+                server: server.clone(),
+                monitor,
+                value,
+            });
+            table.by_monitor.insert(monitor, key);
+        }
+        let watcher: Weak<dyn Watcher> = Arc::downgrade(partition) as Weak<Partition<K, V>>;
+        if server.process().add_monitor(monitor, watcher) {
+            Ok(())
+        } else {
+            // It stopped meanwhile: no exit of its will remove the entry.
+            partition.remove(monitor);
+            Err(RegistryError::NoProc)
+        }
+    }
+
+    /// Removes the entries of `server` under `key`: `Registry.unregister/2`.
+    pub fn unregister(&self, server: &impl ServerHandle, key: &K) {
+        let id = server.id();
+        let removed = {
+            let mut table = self.partition(key).lock();
+            let Some(entries) = table.by_key.get_mut(key) else {
+                return;
+            };
+            let mut removed = Vec::new();
+            entries.retain_mut(|entry| {
+                let keep = entry.server.id() != id;
+                if !keep {
+                    removed.push((entry.server.clone(), entry.monitor));
+                }
+                keep
+            });
+            if entries.is_empty() {
+                table.by_key.remove(key);
+            }
+            for (_, monitor) in &removed {
+                table.by_monitor.remove(monitor);
+            }
+            removed
+        };
+        for (server, monitor) in removed {
+            server.process().remove_monitor(monitor);
+        }
+    }
+
+    /// The servers under `key` with their values: `Registry.lookup/2`.
+    pub fn lookup(&self, key: &K) -> Vec<(AnyRef, V)>
+    where
+        V: Clone,
+    {
+        let table = self.partition(key).lock();
+        table.by_key.get(key).map_or_else(Vec::new, |entries| {
+            entries
+                .iter()
+                .map(|entry| (entry.server.clone(), entry.value.clone()))
+                .collect()
+        })
+    }
+
+    /// The servers of type `T` under `key`, typed, with their values.
+    pub fn lookup_as<T: GenServer>(&self, key: &K) -> Vec<(ServerRef<T>, V)>
+    where
+        V: Clone,
+    {
+        self.lookup(key)
+            .into_iter()
+            .filter_map(|(server, value)| server.downcast::<T>().ok().map(|s| (s, value)))
+            .collect()
+    }
+
+    /// The server under `key`, if it is a `T`: the lookup of a via name.
+    pub fn whereis<T: GenServer>(&self, key: &K) -> Option<ServerRef<T>> {
+        let table = self.partition(key).lock();
+        let entry = table.by_key.get(key)?.first()?;
+        entry.server.clone().downcast::<T>().ok()
+    }
+
+    /// Calls `f` with each server under `key` and its value, outside the
+    /// registry's locks: `Registry.dispatch/3`, local pub/sub.
+    pub fn dispatch(&self, key: &K, mut f: impl FnMut(&AnyRef, &V))
+    where
+        V: Clone,
+    {
+        for (server, value) in self.lookup(key) {
+            f(&server, &value);
+        }
+    }
+
+    /// The servers under `key` whose value passes `pred`: `Registry.match/3`.
+    pub fn match_values(&self, key: &K, mut pred: impl FnMut(&V) -> bool) -> Vec<(AnyRef, V)>
+    where
+        V: Clone,
+    {
+        let mut found = self.lookup(key);
+        found.retain(|(_, value)| pred(value));
+        found
+    }
+
+    /// The keys `server` is registered under: `Registry.keys/2`.
+    pub fn keys(&self, server: &impl ServerHandle) -> Vec<K> {
+        let id = server.id();
+        let mut keys = Vec::new();
+        for partition in &*self.inner.partitions {
+            let table = partition.lock();
+            keys.extend(
+                table
+                    .by_key
+                    .iter()
+                    .filter(|(_, entries)| entries.iter().any(|e| e.server.id() == id))
+                    .map(|(key, _)| key.clone()),
+            );
+        }
+        keys
+    }
+
+    /// How many entries the registry holds: `Registry.count/1`.
+    pub fn count(&self) -> usize {
+        self.inner
+            .partitions
+            .iter()
+            .map(|partition| partition.lock().by_monitor.len())
+            .sum()
+    }
+
+    /// How many servers are under `key`: `Registry.count_match/3` without a
+    /// pattern.
+    pub fn count_key(&self, key: &K) -> usize {
+        let table = self.partition(key).lock();
+        table.by_key.get(key).map_or(0, Vec::len)
+    }
+}
+
+impl<K, V> Partition<K, V> {
+    fn lock(&self) -> MutexGuard<'_, Table<K, V>> {
+        // No code that can panic runs under this lock, but stay usable if it did.
+        self.table.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<K: Hash + Eq, V> Partition<K, V> {
+    /// Removes the entry of `monitor`; gives back what it held, to drop
+    /// outside the lock.
+    fn remove(&self, monitor: MonitorRef) -> Option<Entry<V>> {
+        let mut table = self.lock();
+        let key = table.by_monitor.remove(&monitor)?;
+        let entries = table.by_key.get_mut(&key)?;
+        let index = entries.iter().position(|entry| entry.monitor == monitor)?;
+        let entry = entries.remove(index);
+        if entries.is_empty() {
+            table.by_key.remove(&key);
+        }
+        Some(entry)
+    }
+}
+
+/// A registered server stopped: its entry goes.
+impl<K, V> Watcher for Partition<K, V>
+where
+    K: Hash + Eq + Send + Sync,
+    V: Send + Sync,
+{
+    fn down(&self, down: Down) {
+        drop(self.remove(down.monitor));
+    }
+}
+
+impl<K, V> Clone for Registry<K, V> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<K, V> fmt::Debug for Registry<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry")
+            .field("keys", &self.inner.keys)
+            .field("partitions", &self.inner.partitions.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: GenServer> ServerRef<T> {
+    /// The server under `key` in `registry`, or [`CallError::NoProc`]: a
+    /// call by via name.
+    pub fn via<K, V>(registry: &Registry<K, V>, key: &K) -> Result<Self, CallError>
+    where
+        K: Hash + Eq + Clone + Send + Sync + 'static,
+        V: Send + Sync + 'static,
+    {
+        registry.whereis(key).ok_or(CallError::NoProc)
+    }
+}
+
+/// A via name given to [`StartOptions::via`](crate::StartOptions::via):
+/// registers the new server before its `init` runs.
+pub(crate) trait Via: Send + Sync {
+    fn register(&self, server: &AnyRef) -> Result<(), RegistryError>;
+    fn describe(&self) -> String;
+}
+
+pub(crate) struct ViaName<K, V> {
+    pub(crate) registry: Registry<K, V>,
+    pub(crate) key: K,
+    pub(crate) value: V,
+}
+
+impl<K, V> Via for ViaName<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + fmt::Debug + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    fn register(&self, server: &AnyRef) -> Result<(), RegistryError> {
+        self.registry
+            .register_any(server, self.key.clone(), self.value.clone())
+    }
+
+    fn describe(&self) -> String {
+        format!("{:?}", self.key)
+    }
+}
+
+impl AnyRef {
+    /// A type-erased handle to `server`.
+    pub(crate) fn of(server: &impl ServerHandle) -> Self {
+        let process: Arc<dyn Process> = server.process();
+        Self::retained(process)
+    }
+}

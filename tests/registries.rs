@@ -1,0 +1,255 @@
+//! `Registry`: unique and duplicate keys, values, via names, dispatch,
+//! removal on exit, races. Each test names the case of Elixir's
+//! `lib/elixir/test/elixir/registry_test.exs` it ports, where it ports one.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use genserver::prelude::*;
+use genserver::{Keys, Registry, RegistryError};
+use support::within;
+
+const LIMIT: Duration = Duration::from_secs(5);
+
+#[derive(Default)]
+struct Room {
+    lines: Vec<String>,
+}
+
+#[gen_server]
+impl Room {
+    #[cast]
+    fn post(&mut self, line: String) {
+        self.lines.push(line);
+    }
+
+    #[call]
+    fn lines(&self) -> Vec<String> {
+        self.lines.clone()
+    }
+
+    #[cast]
+    fn crash(&mut self) {
+        panic!("the room crashed");
+    }
+}
+
+async fn room() -> ServerRef<Room> {
+    Room::start(Room::default()).await.unwrap()
+}
+
+/// "has unique registrations": one server per key; the same server under
+/// several keys; `keys`, `lookup`, `count`, `unregister`.
+#[tokio::test]
+async fn has_unique_registrations() {
+    let registry: Registry<String, u32> = Registry::new(Keys::Unique);
+    let (a, b) = (room().await, room().await);
+    registry.register(&a, "hello".into(), 1).unwrap();
+    registry.register(&a, "world".into(), 2).unwrap();
+    assert_eq!(
+        registry.register(&b, "hello".into(), 3),
+        Err(RegistryError::AlreadyRegistered(AnyRef::from(a.clone())))
+    );
+    assert_eq!(
+        registry.register(&a, "hello".into(), 4),
+        Err(RegistryError::AlreadyRegistered(AnyRef::from(a.clone())))
+    );
+    assert_eq!(
+        registry.lookup(&"hello".into()),
+        [(AnyRef::from(a.clone()), 1)]
+    );
+    let mut keys = registry.keys(&a);
+    keys.sort();
+    assert_eq!(keys, ["hello", "world"]);
+    assert!(registry.keys(&b).is_empty());
+    assert_eq!(registry.count(), 2);
+    registry.unregister(&a, &"hello".into());
+    assert!(registry.lookup(&"hello".into()).is_empty());
+    registry.register(&b, "hello".into(), 5).unwrap();
+    assert_eq!(registry.count(), 2);
+    assert_eq!(registry.count_key(&"hello".into()), 1);
+}
+
+/// "has duplicate registrations": many servers under one key, each once;
+/// `dispatch` reaches them all; `match` filters on values.
+#[tokio::test]
+async fn has_duplicate_registrations_and_dispatch() {
+    let topics: Registry<&'static str, u32> = Registry::new(Keys::Duplicate);
+    let rooms = [room().await, room().await, room().await];
+    for (index, room) in rooms.iter().enumerate() {
+        topics
+            .register(room, "news", u32::try_from(index).unwrap())
+            .unwrap();
+    }
+    assert_eq!(
+        topics.register(&rooms[0], "news", 9),
+        Err(RegistryError::AlreadyRegistered(AnyRef::from(
+            rooms[0].clone()
+        )))
+    );
+    assert_eq!(topics.count_key(&"news"), 3);
+    let mut reached = 0;
+    topics.dispatch(&"news", |server, value| {
+        let room = server.clone().downcast::<Room>().unwrap();
+        room.post(format!("breaking {value}")).unwrap();
+        reached += 1;
+    });
+    assert_eq!(reached, 3);
+    for (index, room) in rooms.iter().enumerate() {
+        assert_eq!(room.lines().await.unwrap(), [format!("breaking {index}")]);
+    }
+    let odd: Vec<u32> = topics
+        .match_values(&"news", |value| value % 2 == 1)
+        .into_iter()
+        .map(|(_, value)| value)
+        .collect();
+    assert_eq!(odd, [1]);
+    assert_eq!(topics.lookup_as::<Room>(&"news").len(), 3);
+    topics.unregister(&rooms[1], &"news");
+    assert_eq!(topics.count_key(&"news"), 2);
+}
+
+/// "removes key on process exit": however a server stops, its entries go,
+/// before anyone sees its exit.
+#[tokio::test]
+async fn removes_key_on_process_exit() {
+    let unique: Registry<u64> = Registry::new(Keys::Unique);
+    let topics: Registry<u64> = Registry::new(Keys::Duplicate);
+    for how in ["stop", "crash", "kill"] {
+        let room = room().await;
+        unique.register(&room, 1, ()).unwrap();
+        topics.register(&room, 2, ()).unwrap();
+        match how {
+            "stop" => room.stop().await.unwrap(),
+            "crash" => room.crash().unwrap(),
+            _ => room.kill().await.unwrap(),
+        }
+        within(LIMIT, room.exited()).await;
+        assert!(unique.lookup(&1).is_empty(), "after {how}");
+        assert!(topics.lookup(&2).is_empty(), "after {how}");
+        assert_eq!(unique.count() + topics.count(), 0);
+    }
+    // A server that is gone cannot be registered.
+    let gone = room().await;
+    gone.stop().await.unwrap();
+    assert_eq!(unique.register(&gone, 3, ()), Err(RegistryError::NoProc));
+    assert_eq!(unique.count(), 0);
+}
+
+/// Via names: started under a key, found typed, called by key; `NoProc`
+/// for a key nobody has; a taken key fails the start like a taken name.
+#[tokio::test]
+async fn via_names() {
+    let rooms: Registry<u64> = Registry::new(Keys::Unique);
+    let options = StartOptions::new().via(&rooms, 42);
+    let first = Room::start_with(options.clone(), Room::default())
+        .await
+        .unwrap();
+    ServerRef::<Room>::via(&rooms, &42)
+        .unwrap()
+        .post("hi".into())
+        .unwrap();
+    assert_eq!(first.lines().await.unwrap(), ["hi"]);
+    assert_eq!(
+        ServerRef::<Room>::via(&rooms, &7).unwrap_err(),
+        CallError::NoProc
+    );
+    let again = Room::start_with(options, Room::default()).await;
+    let error = again.expect_err("the key is taken");
+    assert!(matches!(&error, StartError::AlreadyStarted(existing) if *existing == first));
+    assert_eq!(
+        error.to_string(),
+        format!("already started: the key is registered to {}", first.id())
+    );
+    assert!(rooms.whereis::<Other>(&42).is_none(), "typed lookup");
+}
+
+struct Other;
+
+#[gen_server]
+impl Other {
+    #[cast]
+    fn nothing(&mut self) {}
+}
+
+/// Several registries side by side: the same key in each, independent.
+#[tokio::test]
+async fn registries_side_by_side() {
+    let (one, two): (Registry<&str>, Registry<&str>) =
+        (Registry::new(Keys::Unique), Registry::new(Keys::Unique));
+    let (a, b) = (room().await, room().await);
+    one.register(&a, "lobby", ()).unwrap();
+    two.register(&b, "lobby", ()).unwrap();
+    assert_eq!(one.whereis::<Room>(&"lobby"), Some(a));
+    assert_eq!(two.whereis::<Room>(&"lobby"), Some(b));
+}
+
+/// Many tasks registering one unique key at once: exactly one wins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_of_many_racing_registrations_wins() {
+    for _ in 0..20 {
+        let registry: Registry<&str> = Registry::with_partitions(Keys::Unique, 4);
+        let mut tasks = Vec::new();
+        for _ in 0..16 {
+            let registry = registry.clone();
+            tasks.push(tokio::spawn(async move {
+                let room = room().await;
+                registry.register(&room, "only", ()).is_ok().then_some(room)
+            }));
+        }
+        let mut winners = Vec::new();
+        for task in tasks {
+            winners.extend(within(LIMIT, task).await.unwrap());
+        }
+        assert_eq!(winners.len(), 1);
+        assert_eq!(registry.whereis::<Room>(&"only"), Some(winners[0].clone()));
+    }
+}
+
+/// A server stopping while it is being looked up: every lookup gives it or
+/// nothing, every call an answer or an error, never a hang.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_stopping_while_being_looked_up() {
+    let registry: Registry<u64> = Registry::new(Keys::Unique);
+    let room = room().await;
+    registry.register(&room, 1, ()).unwrap();
+    let looking = Arc::new(registry.clone());
+    let lookups = tokio::spawn(async move {
+        let mut answers = 0;
+        while let Some(found) = looking.whereis::<Room>(&1) {
+            if found.lines().await.is_ok() {
+                answers += 1;
+            }
+            tokio::task::yield_now().await;
+        }
+        answers
+    });
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    room.stop().await.unwrap();
+    within(LIMIT, lookups).await.unwrap();
+    assert!(registry.whereis::<Room>(&1).is_none());
+}
+
+/// A supervisor registers a restarted child under the same key.
+#[tokio::test]
+async fn a_restarted_child_is_registered_again() {
+    let rooms: Registry<u64> = Registry::new(Keys::Unique);
+    let via = rooms.clone();
+    let spec = ChildSpec::new("room", move || {
+        Room::start_with(StartOptions::new().via(&via, 7).link(), Room::default())
+    });
+    let supervisor = Supervisor::start(SupervisorOptions::default(), vec![spec])
+        .await
+        .unwrap();
+    let first = rooms.whereis::<Room>(&7).unwrap();
+    first.crash().unwrap();
+    within(LIMIT, first.exited()).await;
+    // The supervisor had the notice first: once it answers, the new one is in.
+    assert_eq!(supervisor.count_children().await.unwrap().active, 1);
+    let second = rooms.whereis::<Room>(&7).unwrap();
+    assert_ne!(second, first);
+    supervisor.stop().await.unwrap();
+    assert!(rooms.whereis::<Room>(&7).is_none());
+}
