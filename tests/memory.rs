@@ -272,3 +272,44 @@ async fn links_and_monitors() {
     assert!(linked > 0, "a link and a monitor take some heap");
     assert_eq!(after, 0, "once gone, they take none");
 }
+
+/// The heap a registry entry takes, with the monitor that removes it when
+/// its server stops, against an entry of a `HashMap` of handles.
+#[test]
+fn heap_per_registry_entry() {
+    measured(registry_entries());
+}
+
+async fn registry_entries() {
+    const ENTRIES: usize = 10_000;
+    let mut servers = Vec::with_capacity(ENTRIES);
+    for _ in 0..ENTRIES {
+        servers.push(Peer::start(Peer).await.unwrap());
+    }
+    let before = counting::live();
+    let registry: genserver::Registry<u64> = genserver::Registry::new(genserver::Keys::Unique);
+    for (key, server) in (0..).zip(&servers) {
+        registry.register(server, key, ()).unwrap();
+    }
+    let per_entry = live_above(before) / ENTRIES;
+    let before = counting::live();
+    let mut map = std::collections::HashMap::new();
+    for (key, server) in (0u64..).zip(&servers) {
+        map.insert(key, server.clone());
+    }
+    let per_map_entry = live_above(before) / ENTRIES;
+    println!(
+        "heap per entry: registry {per_entry} bytes, a HashMap of handles {per_map_entry} bytes"
+    );
+    assert!(per_entry > per_map_entry);
+    drop(map);
+    let before = counting::live();
+    for (key, server) in (0..).zip(&servers) {
+        registry.unregister(server, &key);
+    }
+    assert_eq!(registry.count(), 0);
+    assert!(
+        counting::live() < before,
+        "unregistering gives the entries' memory back"
+    );
+}

@@ -15,7 +15,7 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
 for run in $(seq "$runs"); do
-  cargo bench --quiet -p genserver --bench baseline --bench supervision -- $filter > "$out/run$run.txt" 2>/dev/null
+  cargo bench --quiet -p genserver --bench baseline --bench supervision --bench registry -- $filter > "$out/run$run.txt" 2>/dev/null
 done
 
 # Per run: "group bench seconds" for every timing row, "group bench alloc|dealloc bytes" for allocations.
@@ -73,18 +73,18 @@ awk '
       printf "%-28s %.3f   (runs:%s)\n", row, r[int((m + 1) / 2)], list
       delete r
     }
-    if (heapn["genserver", "alloc"] > 0 || heapn["supervised", "alloc"] > 0) {
-      for (s = 1; s <= 4; s++) {
-        side = (s == 1) ? "genserver" : (s == 2) ? "baseline" : (s == 3) ? "supervised" : "unsupervised"
+    split("genserver baseline supervised unsupervised", sides, " ")
+    for (s = 1; s <= 4; s++) {
+        side = sides[s]
         if (!heapn[side, "alloc"]) continue
+        what = "heap per idle server,"
         live = 0
         split("alloc grow shrink dealloc", kinds, " ")
         for (k = 1; k <= 4; k++) {
           kind = kinds[k]
           if (heapn[side, kind]) live += (kind == "shrink" || kind == "dealloc" ? -1 : 1) * heap[side, kind] / heapn[side, kind]
         }
-        printf "heap per idle server, %-12s %.0f bytes\n", side ":", live / 100000
-      }
+        printf "%s %-12s %.0f bytes\n", what, side ":", live / 100000
     }
   }
 ' "$out/all.txt" | sort

@@ -45,9 +45,11 @@ pub enum RegistryError {
 ///
 /// Keys are any `Hash + Eq + Clone` type; each entry also holds a value of
 /// type `V` (Elixir's `value`), `()` by default. An entry is removed when
-/// its server stops, however it stops. Registries are values: several can
-/// live side by side, so that each test can have its own. Cloning one
-/// gives another handle to the same registry.
+/// its server stops, however it stops; until then it keeps the server
+/// running, as a name does (see [`ServerRef`] on unreachable servers).
+/// Registries are values: several can live side by side, so that each test
+/// can have its own. Cloning one gives another handle to the same
+/// registry; the last one dropped lets go of the servers in it.
 ///
 /// ```
 /// use genserver::prelude::*;
@@ -118,11 +120,12 @@ where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Send + Sync + 'static,
 {
-    /// A registry of `keys`, with one partition per available CPU:
-    /// `Registry.start_link(keys: .., partitions: System.schedulers_online())`.
+    /// A registry of `keys`, with four partitions per available CPU, so
+    /// that threads rarely meet on one lock (Elixir's `partitions:` is one
+    /// per scheduler at most; its partitions are processes).
     pub fn new(keys: Keys) -> Self {
         let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-        Self::with_partitions(keys, cpus)
+        Self::with_partitions(keys, 4 * cpus)
     }
 
     /// A registry of `keys` split into `partitions` (at least one).
@@ -194,6 +197,11 @@ where
             };
             if let Some(taken) = taken {
                 return Err(RegistryError::AlreadyRegistered(taken.server.clone()));
+            }
+            if entries.capacity() == 0 {
+                // One entry per key is the common case, and the only one for
+                // unique keys.
+                entries.reserve_exact(1);
             }
             entries.push(Entry {
                 server: server.clone(),

@@ -32,6 +32,11 @@ impl<K: Copy + Eq + Hash, V> Entries<K, V> {
                 if let Some(entry) = few.iter_mut().find(|(k, _)| *k == key) {
                     entry.1 = to;
                 } else if few.len() < FEW {
+                    // Most servers have one monitor or link: no spare room
+                    // for the first.
+                    if few.capacity() == 0 {
+                        few.reserve_exact(1);
+                    }
                     few.push((key, to));
                 } else {
                     let mut many: IdMap<_, _> = few.drain(..).collect();
