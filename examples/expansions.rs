@@ -56,6 +56,7 @@ const EXAMPLES: &[&str] = &[
     "job_queue",
     "supervised_kv",
     "chat_lobby",
+    "chat_registry",
 ];
 
 fn examples_dir() -> PathBuf {

@@ -253,3 +253,33 @@ async fn a_restarted_child_is_registered_again() {
     supervisor.stop().await.unwrap();
     assert!(rooms.whereis::<Room>(&7).is_none());
 }
+
+/// A via name needs unique keys, as in Elixir.
+#[test]
+#[should_panic(expected = "a via name needs a registry with unique keys")]
+fn via_refuses_a_duplicate_registry() {
+    let topics: Registry<u64> = Registry::new(Keys::Duplicate);
+    let _ = StartOptions::new().via(&topics, 1);
+}
+
+/// On many threads, a restarted child finds its key free: the registry
+/// forgets a server before its supervisor hears of its exit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_restarted_child_finds_its_key_free_on_many_threads() {
+    let rooms: Registry<u64> = Registry::new(Keys::Unique);
+    let via = rooms.clone();
+    let spec = ChildSpec::new("room", move || {
+        Room::start_with(StartOptions::new().via(&via, 7).link(), Room::default())
+    });
+    let options = SupervisorOptions::default().max_restarts(u32::MAX);
+    let supervisor = Supervisor::start(options, vec![spec]).await.unwrap();
+    for _ in 0..200 {
+        let before = rooms.whereis::<Room>(&7).unwrap();
+        before.crash().unwrap();
+        within(LIMIT, before.exited()).await;
+        assert_eq!(supervisor.count_children().await.unwrap().active, 1);
+        let after = rooms.whereis::<Room>(&7).expect("registered again");
+        assert_ne!(after, before);
+    }
+    supervisor.stop().await.unwrap();
+}

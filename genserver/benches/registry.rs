@@ -162,7 +162,7 @@ fn registered<N: Names>() -> (World, N) {
     let world = world();
     let names = N::new();
     on_two_tasks(&world, &names, |names, server, key| {
-        names.register(server, key)
+        names.register(server, key);
     });
     (world, names)
 }
@@ -173,7 +173,7 @@ fn register<N: Names>(bencher: Bencher<'_, '_>) {
         .with_inputs(|| (world(), N::new()))
         .bench_local_refs(|(world, names)| {
             on_two_tasks(world, names, |names, server, key| {
-                names.register(server, key)
+                names.register(server, key);
             });
         });
 }
@@ -197,7 +197,7 @@ fn unregister<N: Names>(bencher: Bencher<'_, '_>) {
         .with_inputs(registered::<N>)
         .bench_local_refs(|(world, names)| {
             on_two_tasks(world, names, |names, server, key| {
-                names.unregister(server, key)
+                names.unregister(server, key);
             });
         });
 }

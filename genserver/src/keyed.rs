@@ -190,7 +190,14 @@ where
         let monitor = MonitorRef::next();
         {
             let mut table = partition.lock();
-            let entries = table.by_key.entry(key.clone()).or_default();
+            let Table { by_key, by_monitor } = &mut *table;
+            let entries = by_key.entry(key.clone()).or_default();
+            // A server that is stopping holds its key no more: its exit
+            // removes its entry, but perhaps not yet.
+            if let Some(index) = entries.iter().position(|e| e.server.process().is_closed()) {
+                let stale = entries.remove(index);
+                by_monitor.remove(&stale.monitor);
+            }
             let taken = match self.inner.keys {
                 Keys::Unique => entries.first(),
                 Keys::Duplicate => entries.iter().find(|e| e.server.id() == server.id()),
@@ -208,7 +215,7 @@ where
                 monitor,
                 value,
             });
-            table.by_monitor.insert(monitor, key);
+            by_monitor.insert(monitor, key);
         }
         let watcher: Weak<dyn Watcher> = Arc::downgrade(partition) as Weak<Partition<K, V>>;
         if server.process().add_monitor(monitor, watcher) {
@@ -274,7 +281,8 @@ where
             .collect()
     }
 
-    /// The server under `key`, if it is a `T`: the lookup of a via name.
+    /// The server under `key`, if it is a `T`: the lookup of a via name
+    /// (with duplicate keys, the first server registered under `key`).
     pub fn whereis<T: GenServer>(&self, key: &K) -> Option<ServerRef<T>> {
         let table = self.partition(key).lock();
         let entry = table.by_key.get(key)?.first()?;

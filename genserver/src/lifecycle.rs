@@ -84,7 +84,11 @@ impl StartOptions {
     /// Registers the server in `registry` under `key` before `init` runs:
     /// `name: {:via, Registry, {registry, key}}`. The entry goes when the
     /// server stops; a supervisor that restarts it registers it again.
-    /// With unique keys, a taken key fails the start like a taken name.
+    /// A taken key fails the start like a taken name.
+    ///
+    /// # Panics
+    ///
+    /// If `registry` has duplicate keys, which cannot name a server.
     #[must_use]
     pub fn via<K, V>(self, registry: &Registry<K, V>, key: K) -> Self
     where
@@ -96,12 +100,21 @@ impl StartOptions {
 
     /// As [`via`](Self::via), with the entry's value:
     /// `{:via, Registry, {registry, key, value}}`.
+    ///
+    /// # Panics
+    ///
+    /// If `registry` has duplicate keys, which cannot name a server (Elixir
+    /// raises an `ArgumentError`); so does [`via`](Self::via).
     #[must_use]
     pub fn via_with_value<K, V>(mut self, registry: &Registry<K, V>, key: K, value: V) -> Self
     where
         K: Hash + Eq + Clone + Send + Sync + std::fmt::Debug + 'static,
         V: Clone + Send + Sync + 'static,
     {
+        assert!(
+            registry.keys_kind() == crate::Keys::Unique,
+            "a via name needs a registry with unique keys, not duplicate ones"
+        );
         let name = ViaName {
             registry: registry.clone(),
             key,

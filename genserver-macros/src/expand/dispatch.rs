@@ -117,10 +117,18 @@ fn arm(server: &Server<'_>, enum_name: &Ident, handler: &Handler<'_>) -> TokenSt
             quote!(#invoke;)
         } else if handler.takes_context() {
             // The reply waits for `terminate` if the handler asked to stop.
-            let value = hidden("value");
-            quote! {
-                let #value = #invoke;
-                #krate::__private::reply(#ctx, #slot, #value);
+            // The handler's borrow of the context ends before the reply's.
+            if matches!(handler.original.sig.output, syn::ReturnType::Default) {
+                quote! {
+                    #invoke;
+                    #krate::__private::reply(#ctx, #slot, ());
+                }
+            } else {
+                let value = hidden("value");
+                quote! {
+                    let #value = #invoke;
+                    #krate::__private::reply(#ctx, #slot, #value);
+                }
             }
         } else {
             quote!(let _ = #slot.send(#invoke);)

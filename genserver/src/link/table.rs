@@ -195,6 +195,25 @@ impl<T: GenServer> Links<T> {
     /// Tells every linked server and every watcher that server `id` stopped
     /// with `reason`, and removes this server's own monitors.
     pub(crate) fn propagate(self, id: ServerId, reason: &ExitReason) {
+        // Watchers first: a registry forgets the server before its exit
+        // signal reaches its supervisor, which may register a new one
+        // under the same key at once.
+        if let Some(monitors) = self.monitors {
+            for (monitor, watcher) in monitors.watchers.into_entries() {
+                if let Some(watcher) = watcher.upgrade() {
+                    watcher.down(Down {
+                        monitor,
+                        id,
+                        reason: reason.clone(),
+                    });
+                }
+            }
+            for (monitor, target) in monitors.watched.into_entries() {
+                if let Some(target) = target.upgrade() {
+                    target.remove_monitor(monitor);
+                }
+            }
+        }
         let parent = self.parent.map(|(_, to)| to);
         for to in parent
             .into_iter()
@@ -202,23 +221,6 @@ impl<T: GenServer> Links<T> {
         {
             if let Some(to) = to.upgrade() {
                 to.exit_from(id, reason);
-            }
-        }
-        let Some(monitors) = self.monitors else {
-            return;
-        };
-        for (monitor, watcher) in monitors.watchers.into_entries() {
-            if let Some(watcher) = watcher.upgrade() {
-                watcher.down(Down {
-                    monitor,
-                    id,
-                    reason: reason.clone(),
-                });
-            }
-        }
-        for (monitor, target) in monitors.watched.into_entries() {
-            if let Some(target) = target.upgrade() {
-                target.remove_monitor(monitor);
             }
         }
     }
