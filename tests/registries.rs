@@ -283,3 +283,26 @@ async fn a_restarted_child_finds_its_key_free_on_many_threads() {
     }
     supervisor.stop().await.unwrap();
 }
+
+struct Refuses;
+
+#[gen_server]
+impl Refuses {
+    #[init]
+    fn init() -> Result<Self, String> {
+        Err("no".into())
+    }
+}
+
+/// A failed start under a via name leaves the key free, as it does a name.
+#[tokio::test]
+async fn a_failed_start_leaves_the_key_free() {
+    let keys: Registry<&str> = Registry::new(Keys::Unique);
+    let started = Refuses::start_with(StartOptions::new().via(&keys, "k")).await;
+    assert!(matches!(started, Err(StartError::Init(_))));
+    assert_eq!(keys.count(), 0);
+    let room = Room::start_with(StartOptions::new().via(&keys, "k"), Room::default())
+        .await
+        .unwrap();
+    assert_eq!(keys.whereis::<Room>(&"k"), Some(room));
+}
