@@ -306,3 +306,26 @@ async fn a_failed_start_leaves_the_key_free() {
         .unwrap();
     assert_eq!(keys.whereis::<Room>(&"k"), Some(room));
 }
+
+/// A key taken by a server of another type: `NameInUse`, naming the key;
+/// options and registries show what they are.
+#[tokio::test]
+async fn a_key_taken_by_another_type_says_which_key() {
+    let keys: Registry<&str> = Registry::with_partitions(Keys::Unique, 3);
+    let options = StartOptions::new().via(&keys, "lobby");
+    assert!(
+        format!("{options:?}").contains("Via(\"\\\"lobby\\\"\")"),
+        "{options:?}"
+    );
+    assert_eq!(
+        format!("{keys:?}"),
+        "Registry { keys: Unique, partitions: 3, .. }"
+    );
+    let _room = Room::start_with(options.clone(), Room::default())
+        .await
+        .unwrap();
+    match Other::start_with(options, Other).await {
+        Err(StartError::NameInUse(key)) => assert_eq!(key, "\"lobby\""),
+        other => panic!("expected NameInUse, got {other:?}"),
+    }
+}
