@@ -12,28 +12,16 @@
 
 use std::collections::HashMap;
 
+mod common;
+
+use common::*;
 use divan::Bencher;
 use divan::counter::ItemsCount;
 use genserver::prelude::*;
 use tokio::runtime::{Builder, Runtime};
 
-#[global_allocator]
-static ALLOC: divan::AllocProfiler = divan::AllocProfiler::system();
-
 fn main() {
     divan::main();
-}
-
-fn current_thread() -> Runtime {
-    Builder::new_current_thread().enable_all().build().unwrap()
-}
-
-fn multi_thread() -> Runtime {
-    Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 /// The server, written with `#[gen_server]`.

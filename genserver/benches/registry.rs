@@ -17,14 +17,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use dashmap::DashMap;
+mod common;
+
+use common::*;
 use divan::Bencher;
 use divan::counter::ItemsCount;
 use genserver::prelude::*;
 use genserver::{Keys, Registry};
-use tokio::runtime::{Builder, Runtime};
-
-#[global_allocator]
-static ALLOC: divan::AllocProfiler = divan::AllocProfiler::system();
+use tokio::runtime::Runtime;
 
 fn main() {
     divan::main();
@@ -44,14 +44,6 @@ impl Idle {
     fn poke(&mut self) {}
 }
 
-fn two_workers() -> Runtime {
-    Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 /// The runtime and its servers, each with its keys.
 struct World {
     runtime: Runtime,
@@ -59,7 +51,7 @@ struct World {
 }
 
 fn world() -> World {
-    let runtime = two_workers();
+    let runtime = multi_thread();
     let servers = runtime.block_on(async {
         let mut servers = Vec::with_capacity(SERVERS);
         for index in 0..SERVERS as u64 {

@@ -9,21 +9,16 @@
 // the shared servers and runtimes above.
 #![allow(clippy::wildcard_imports)]
 
+mod common;
+
+use common::*;
 use divan::Bencher;
 use divan::counter::ItemsCount;
 use genserver::prelude::*;
-use tokio::runtime::{Builder, Runtime};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
-
-#[global_allocator]
-static ALLOC: divan::AllocProfiler = divan::AllocProfiler::system();
 
 fn main() {
     divan::main();
-}
-
-fn current_thread() -> Runtime {
-    Builder::new_current_thread().enable_all().build().unwrap()
 }
 
 /// An idle server with a little state, like `Kv` of `baseline.rs`.
