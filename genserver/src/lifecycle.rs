@@ -495,8 +495,9 @@ impl<T: GenServer> ExitGuard<T> {
     /// Publishes the server's end, in an order every observer can rely on:
     /// 1. the mailbox closes, so every later call or cast gets `NoProc`;
     /// 2. the name is freed;
-    /// 3. the exit signal goes along every link, and the down notice to
-    ///    every monitor;
+    /// 3. the watchers are told (down notices to the servers that monitor
+    ///    it, registries forget it), then the exit signal goes along every
+    ///    link;
     /// 4. the exit reason is set and everyone waiting for it is woken
     ///    (`stop`, and callers whose reply slot was dropped by a panic);
     /// 5. requests still queued, timers and the context's requests are

@@ -2,12 +2,14 @@
 //! stopped, and how a crash spreads.
 //!
 //! Both ends of a link, and both ends of a monitor, are recorded in the
-//! servers' `Links` (in `link/table.rs`), which live under their mailbox locks and are
-//! allocated by the first link or monitor: a server that has none pays one
-//! null pointer. No code ever holds two mailbox locks at once. When a
-//! server stops, `Links::propagate` sends its exit signal along every
-//! link and its down notice to every monitor, once its name is free and
-//! its exit reason is set.
+//! servers' `Links` (in `link/table.rs`), which live under their mailbox
+//! locks, are allocated by the first link or monitor and freed once empty:
+//! a server that has none pays one null pointer. No code ever holds two
+//! mailbox locks at once. When a server stops, once its name is free and
+//! before its exit reason is set, `Links::propagate` tells its watchers
+//! (servers that monitor it, registries it is in), then sends its exit
+//! signal along every link: whoever sees the reason can count on them
+//! having been told.
 
 mod table;
 #[cfg(test)]
