@@ -2,9 +2,10 @@
 //!
 //! A registry is split into partitions by the hash of the key, each under
 //! a lock of its own, so that registrations and lookups from many threads
-//! do not all wait on one lock. Every entry is also a monitor of its
-//! server (see [`crate::link`]): when the server stops, however it stops,
-//! its exit removes its entries, before anyone can see its exit reason.
+//! do not all wait on one lock. A partition monitors each server with
+//! entries in it, once (see [`crate::link`]): when the server stops,
+//! however it stops, its exit removes its entries, before anyone can see
+//! its exit reason.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -14,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use crate::id_hash::IdMap;
 use crate::link::{Down, MonitorRef};
 use crate::process::{Process, ServerHandle, Watcher};
-use crate::{AnyRef, CallError, GenServer, ServerRef};
+use crate::{AnyRef, CallError, GenServer, ServerId, ServerRef};
 
 /// Whether a key names one server or many: `keys: :unique` or
 /// `keys: :duplicate`.
@@ -105,14 +106,24 @@ struct Partition<K, V> {
 
 struct Table<K, V> {
     by_key: HashMap<K, Vec<Entry<V>>>,
-    /// Which key each entry's monitor is for, to remove it on exit.
-    by_monitor: IdMap<MonitorRef, K>,
+    /// The servers with entries here: one monitor each, whatever the
+    /// number of their keys, as Elixir's registry links a process once.
+    by_server: IdMap<ServerId, Watched<K>>,
+    /// Whose monitor each is, to remove its entries on exit.
+    by_monitor: IdMap<MonitorRef, ServerId>,
+    /// How many entries the partition holds.
+    entries: usize,
 }
 
 struct Entry<V> {
     server: AnyRef,
-    monitor: MonitorRef,
     value: V,
+}
+
+/// A server with entries in a partition: its monitor and its keys there.
+struct Watched<K> {
+    monitor: MonitorRef,
+    keys: Vec<K>,
 }
 
 impl<K, V> Registry<K, V>
@@ -135,7 +146,9 @@ where
                 Arc::new(Partition {
                     table: Mutex::new(Table {
                         by_key: HashMap::new(),
+                        by_server: IdMap::default(),
                         by_monitor: IdMap::default(),
+                        entries: 0,
                     }),
                 })
             })
@@ -187,17 +200,18 @@ where
         value: V,
     ) -> Result<(), RegistryError> {
         let partition = self.partition(&key);
-        let monitor = MonitorRef::next();
-        {
+        let monitor = {
             let mut table = partition.lock();
-            let Table { by_key, by_monitor } = &mut *table;
-            let entries = by_key.entry(key.clone()).or_default();
             // A server that is stopping holds its key no more: its exit
-            // removes its entry, but perhaps not yet.
-            if let Some(index) = entries.iter().position(|e| e.server.process().is_closed()) {
-                let stale = entries.remove(index);
-                by_monitor.remove(&stale.monitor);
+            // removes its entries, but perhaps not yet.
+            let stale = table.by_key.get(&key).and_then(|entries| {
+                let stale = entries.iter().find(|e| e.server.process().is_closed())?;
+                Some(stale.server.id())
+            });
+            if let Some(stale) = stale {
+                table.remove_key(stale, &key);
             }
+            let entries = table.by_key.entry(key.clone()).or_default();
             let taken = match self.inner.keys {
                 Keys::Unique => entries.first(),
                 Keys::Duplicate => entries.iter().find(|e| e.server.id() == server.id()),
@@ -212,17 +226,32 @@ where
             }
             entries.push(Entry {
                 server: server.clone(),
-                monitor,
                 value,
             });
-            by_monitor.insert(monitor, key);
-        }
+            table.entries += 1;
+            if let Some(watched) = table.by_server.get_mut(&server.id()) {
+                // Watched already: its monitor covers this key too.
+                watched.keys.push(key);
+                None
+            } else {
+                let monitor = MonitorRef::next();
+                let keys = vec![key];
+                table
+                    .by_server
+                    .insert(server.id(), Watched { monitor, keys });
+                table.by_monitor.insert(monitor, server.id());
+                Some(monitor)
+            }
+        };
+        let Some(monitor) = monitor else {
+            return Ok(());
+        };
         let watcher: Weak<dyn Watcher> = Arc::downgrade(partition) as Weak<Partition<K, V>>;
         if server.process().add_monitor(monitor, watcher) {
             Ok(())
         } else {
-            // It stopped meanwhile: no exit of its will remove the entry.
-            partition.remove(monitor);
+            // It stopped meanwhile: no exit of its will remove the entries.
+            partition.forget(monitor);
             Err(RegistryError::NoProc)
         }
     }
@@ -230,28 +259,9 @@ where
     /// Removes the entries of `server` under `key`: `Registry.unregister/2`.
     pub fn unregister(&self, server: &impl ServerHandle, key: &K) {
         let id = server.id();
-        let removed = {
-            let mut table = self.partition(key).lock();
-            let Some(entries) = table.by_key.get_mut(key) else {
-                return;
-            };
-            let mut removed = Vec::new();
-            entries.retain_mut(|entry| {
-                let keep = entry.server.id() != id;
-                if !keep {
-                    removed.push((entry.server.clone(), entry.monitor));
-                }
-                keep
-            });
-            if entries.is_empty() {
-                table.by_key.remove(key);
-            }
-            for (_, monitor) in &removed {
-                table.by_monitor.remove(monitor);
-            }
-            removed
-        };
-        for (server, monitor) in removed {
+        let partition = self.partition(key);
+        let unwatched = partition.lock().remove_key(id, key);
+        if let Some((server, monitor)) = unwatched {
             server.process().remove_monitor(monitor);
         }
     }
@@ -315,14 +325,9 @@ where
         let id = server.id();
         let mut keys = Vec::new();
         for partition in &*self.inner.partitions {
-            let table = partition.lock();
-            keys.extend(
-                table
-                    .by_key
-                    .iter()
-                    .filter(|(_, entries)| entries.iter().any(|e| e.server.id() == id))
-                    .map(|(key, _)| key.clone()),
-            );
+            if let Some(watched) = partition.lock().by_server.get(&id) {
+                keys.extend(watched.keys.iter().cloned());
+            }
         }
         keys
     }
@@ -332,7 +337,7 @@ where
         self.inner
             .partitions
             .iter()
-            .map(|partition| partition.lock().by_monitor.len())
+            .map(|partition| partition.lock().entries)
             .sum()
     }
 
@@ -351,30 +356,88 @@ impl<K, V> Partition<K, V> {
     }
 }
 
-impl<K: Hash + Eq, V> Partition<K, V> {
-    /// Removes the entry of `monitor`; gives back what it held, to drop
-    /// outside the lock.
-    fn remove(&self, monitor: MonitorRef) -> Option<Entry<V>> {
-        let mut table = self.lock();
-        let key = table.by_monitor.remove(&monitor)?;
-        let entries = table.by_key.get_mut(&key)?;
-        let index = entries.iter().position(|entry| entry.monitor == monitor)?;
+impl<K: Hash + Eq, V> Table<K, V> {
+    /// Removes the entry of server `id` under `key`; once it has no entry
+    /// left here, forgets it and gives back its handle and monitor, to
+    /// remove on the server outside the lock.
+    fn remove_key(&mut self, id: ServerId, key: &K) -> Option<(AnyRef, MonitorRef)> {
+        let entries = self.by_key.get_mut(key)?;
+        let index = entries.iter().position(|entry| entry.server.id() == id)?;
         let entry = entries.remove(index);
         if entries.is_empty() {
-            table.by_key.remove(&key);
+            self.by_key.remove(key);
         }
-        Some(entry)
+        self.entries -= 1;
+        let watched = self.by_server.get_mut(&id)?;
+        if let Some(index) = watched.keys.iter().position(|k| k == key) {
+            watched.keys.swap_remove(index);
+        }
+        if !watched.keys.is_empty() {
+            return None;
+        }
+        let monitor = watched.monitor;
+        self.by_server.remove(&id);
+        self.by_monitor.remove(&monitor);
+        Some((entry.server, monitor))
     }
 }
 
-/// A registered server stopped: its entry goes.
+impl<K: Hash + Eq, V> Partition<K, V> {
+    /// Removes every entry of the server whose monitor is `monitor`; gives
+    /// back what they held, to drop outside the lock.
+    fn forget(&self, monitor: MonitorRef) -> Vec<Entry<V>> {
+        let mut table = self.lock();
+        let Some(id) = table.by_monitor.remove(&monitor) else {
+            return Vec::new();
+        };
+        let Some(watched) = table.by_server.remove(&id) else {
+            return Vec::new();
+        };
+        let mut gone = Vec::with_capacity(watched.keys.len());
+        for key in &watched.keys {
+            let Some(entries) = table.by_key.get_mut(key) else {
+                continue;
+            };
+            if let Some(index) = entries.iter().position(|entry| entry.server.id() == id) {
+                gone.push(entries.remove(index));
+            }
+            if entries.is_empty() {
+                table.by_key.remove(key);
+            }
+        }
+        table.entries -= gone.len();
+        gone
+    }
+}
+
+/// A registered server stopped: its entries go.
 impl<K, V> Watcher for Partition<K, V>
 where
     K: Hash + Eq + Send + Sync,
     V: Send + Sync,
 {
     fn down(&self, down: Down) {
-        drop(self.remove(down.monitor));
+        drop(self.forget(down.monitor));
+    }
+}
+
+/// The last handle to a registry gone: its servers stop watching for it.
+impl<K, V> Drop for Shared<K, V> {
+    fn drop(&mut self) {
+        for partition in &*self.partitions {
+            let table = partition
+                .table
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            for entries in table.by_key.values() {
+                for entry in entries {
+                    let id = entry.server.id();
+                    if let Some(watched) = table.by_server.get(&id) {
+                        entry.server.process().remove_monitor(watched.monitor);
+                    }
+                }
+            }
+        }
     }
 }
 
