@@ -329,3 +329,22 @@ async fn a_key_taken_by_another_type_says_which_key() {
         other => panic!("expected NameInUse, got {other:?}"),
     }
 }
+
+/// A server's entries in one partition share one monitor: unregistering
+/// one key keeps the others, and its exit still removes them.
+#[tokio::test]
+async fn unregistering_one_key_keeps_the_others() {
+    let registry: Registry<u64> = Registry::with_partitions(Keys::Unique, 1);
+    let room = room().await;
+    for key in [1, 2, 3] {
+        registry.register(&room, key, ()).unwrap();
+    }
+    registry.unregister(&room, &2);
+    let mut keys = registry.keys(&room);
+    keys.sort_unstable();
+    assert_eq!(keys, [1, 3]);
+    assert_eq!(registry.count(), 2);
+    room.stop().await.unwrap();
+    assert_eq!(registry.count(), 0, "its exit removed the rest");
+    assert!(registry.keys(&room).is_empty());
+}
