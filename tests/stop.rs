@@ -235,3 +235,47 @@ fn a_runtime_shutting_down_kills_its_servers_and_frees_their_names() {
     assert_eq!(server.exit_reason(), Some(ExitReason::Killed));
     assert!(server.bump().is_err());
 }
+
+#[derive(Default)]
+struct Named;
+
+#[gen_server]
+impl Named {
+    #[call]
+    fn ping(&self) {}
+}
+
+/// A caller that finds a server by name and gets `NoProc` finds the name
+/// free, or taken by a new server: never still leading to the one that
+/// refused it (the name is freed before the mailbox closes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_name_never_leads_to_a_server_that_refuses_messages() {
+    let name = unique_name("churn");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut lookers = Vec::new();
+    for _ in 0..3 {
+        let (name, stop) = (name.clone(), std::sync::Arc::clone(&stop));
+        lookers.push(tokio::spawn(async move {
+            let mut stale = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Some(found) = genserver::whereis::<Named>(&name) {
+                    if found.ping().await == Err(CallError::NoProc)
+                        && genserver::whereis::<Named>(&name).as_ref() == Some(&found)
+                    {
+                        stale += 1;
+                    }
+                }
+                tokio::task::yield_now().await;
+            }
+            stale
+        }));
+    }
+    for _ in 0..2_000 {
+        let named = Named::start_named(name.clone(), Named).await.unwrap();
+        named.stop().await.unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for looker in lookers {
+        assert_eq!(within(LIMIT, looker).await.unwrap(), 0);
+    }
+}

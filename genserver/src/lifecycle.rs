@@ -493,8 +493,9 @@ impl<T: GenServer> ExitGuard<T> {
     }
 
     /// Publishes the server's end, in an order every observer can rely on:
-    /// 1. the mailbox closes, so every later call or cast gets `NoProc`;
-    /// 2. the name is freed;
+    /// 1. the name is freed, so that no lookup finds a server that refuses
+    ///    messages;
+    /// 2. the mailbox closes, so every later call or cast gets `NoProc`;
     /// 3. the watchers are told (down notices to the servers that monitor
     ///    it, registries forget it), then the exit signal goes along every
     ///    link;
@@ -505,10 +506,12 @@ impl<T: GenServer> ExitGuard<T> {
     fn finish(&mut self, reason: ExitReason) {
         self.finished = true;
         let server = Arc::clone(self.ctx.server());
-        let (queued, timers, links) = server.mailbox.close();
+        // The name first: no one can find by it a server that refuses
+        // messages, and a caller that gets `NoProc` finds the name free.
         if let Some(name) = &server.name {
             registry::unregister(name, server.id);
         }
+        let (queued, timers, links) = server.mailbox.close();
         // Notices first: whoever sees the reason (a caller, a task waiting
         // on `exited`) can count on the supervisor and the watchers having
         // theirs in their mailboxes already.
