@@ -342,3 +342,34 @@ async fn names_built_at_run_time_and_errors_that_say_which() {
     first.stop().await.unwrap();
     assert!(!genserver::registered().contains(&name));
 }
+
+/// An init error whose `Display` panics: the start still returns the
+/// error (`StartError::Init`), and the server's exit reason says what
+/// happened; user code never runs unguarded in the runtime.
+#[tokio::test]
+async fn an_init_error_whose_display_panics_is_still_returned() {
+    let started = Touchy::start().await;
+    let Err(StartError::Init(error)) = started else {
+        panic!("the init error comes back: {started:?}")
+    };
+    assert_eq!(error.0, 7);
+}
+
+#[derive(Debug)]
+struct TouchyError(u32);
+
+impl std::fmt::Display for TouchyError {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        panic!("this error cannot be shown");
+    }
+}
+
+struct Touchy;
+
+#[gen_server]
+impl Touchy {
+    #[init]
+    fn init() -> Result<Self, TouchyError> {
+        Err(TouchyError(7))
+    }
+}

@@ -250,6 +250,15 @@ pub(crate) async fn start_under<T: GenServer>(
     }
 }
 
+/// Tells the starter how `init` failed. If it stopped waiting, the failure
+/// is dropped here, under the panic guard: the error's destructor is user
+/// code.
+fn report<E>(started: oneshot::Sender<Result<(), InitFailure<E>>>, failure: InitFailure<E>) {
+    if let Err(unsent) = started.send(Err(failure)) {
+        let _ = panic::catch(move || drop(unsent));
+    }
+}
+
 /// The body of a server's task.
 async fn run<T: GenServer>(
     arg: T::InitArg,
@@ -261,20 +270,24 @@ async fn run<T: GenServer>(
         Ok(Ok(None)) => {
             guard.leave_parent();
             guard.finish(ExitReason::Normal);
-            let _ = started.send(Err(InitFailure::Ignore));
+            report(started, InitFailure::Ignore);
             return;
         }
         Ok(Err(error)) => {
             guard.leave_parent();
-            guard.finish(ExitReason::custom(format!("init failed: {error}")));
-            let _ = started.send(Err(InitFailure::Error(error)));
+            // Showing the error runs the user's `Display`: guarded.
+            let shown = panic::catch(|| format!("init failed: {error}")).unwrap_or_else(|panic| {
+                format!("init failed, and showing its error panicked: {panic}")
+            });
+            guard.finish(ExitReason::custom(shown));
+            report(started, InitFailure::Error(error));
             return;
         }
         Err(message) => {
             let reason = ExitReason::Panic(message);
             guard.leave_parent();
             guard.finish(reason.clone());
-            let _ = started.send(Err(InitFailure::Exit(reason)));
+            report(started, InitFailure::Exit(reason));
             return;
         }
     };
