@@ -351,3 +351,36 @@ async fn registry_entries() {
         "unregistering gives the entries' memory back"
     );
 }
+
+/// The name table gives back what a wave of named servers took, once they
+/// have stopped.
+#[test]
+fn the_name_table_shrinks_after_a_wave_of_names() {
+    measured(wave_of_names());
+}
+
+async fn wave_of_names() {
+    // Warm up: the table's first room, and the runtime's.
+    let first = Peer::start_named("wave-warm-up", Peer).await.unwrap();
+    first.stop().await.unwrap();
+    let before = counting::live();
+    let mut servers = Vec::with_capacity(20_000);
+    for index in 0..20_000 {
+        servers.push(
+            Peer::start_named(format!("wave-{index}"), Peer)
+                .await
+                .unwrap(),
+        );
+    }
+    let peak = live_above(before);
+    for server in &servers {
+        server.stop().await.unwrap();
+    }
+    drop(servers);
+    let after = live_above(before);
+    println!("20,000 named servers: {peak} bytes; all stopped: {after} bytes kept");
+    assert!(
+        after < 64 * 1024,
+        "{after} bytes kept after every name was freed"
+    );
+}

@@ -46,18 +46,27 @@ pub(crate) fn register<T: GenServer>(name: &str, server: &ServerRef<T>) -> Resul
     Ok(())
 }
 
-/// Frees `name` if it is still registered to server `id`.
+/// Frees `name` if it is still registered to server `id`. A table left
+/// mostly empty by a wave of stopped servers gives its memory back.
 pub(crate) fn unregister(name: &str, id: ServerId) {
     let removed = {
         let mut names = names();
-        match names.get(name) {
-            Some(entry) if entry.id == id => names.remove(name),
+        let removed = match names.get(name) {
+            Some(entry) if entry.id == id => names.remove_entry(name),
             _ => None,
+        };
+        let len = names.len();
+        if names.capacity() > SPARE_NAMES && len < names.capacity() / 4 {
+            names.shrink_to(len * 2);
         }
+        removed
     };
     // The handle is dropped outside the lock.
     drop(removed);
 }
+
+/// How many names' room the table keeps, however empty.
+const SPARE_NAMES: usize = 256;
 
 /// The names registered now, sorted: `Process.registered/0`.
 ///
