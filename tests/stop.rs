@@ -279,3 +279,75 @@ async fn a_name_never_leads_to_a_server_that_refuses_messages() {
         assert_eq!(within(LIMIT, looker).await.unwrap(), 0);
     }
 }
+
+/// Holds a handle to another server, strong or weak.
+struct Holder {
+    strong: Option<ServerRef<Holder>>,
+    weak: Option<WeakRef<Holder>>,
+}
+
+#[gen_server]
+impl Holder {
+    #[call]
+    fn hold(&mut self, other: ServerRef<Holder>, weakly: bool) {
+        if weakly {
+            self.weak = Some(other.downgrade());
+        } else {
+            self.strong = Some(other);
+        }
+    }
+}
+
+/// A cycle of handles keeps both servers running, as a cycle of `Arc`s
+/// keeps its values (the README says so); a weak handle on one side
+/// breaks it, and both stop once the outside handles are gone.
+#[tokio::test]
+async fn a_cycle_of_handles_keeps_servers_running_and_a_weak_side_breaks_it() {
+    for weakly in [false, true] {
+        let a = Holder::start(Holder {
+            strong: None,
+            weak: None,
+        })
+        .await
+        .unwrap();
+        let b = Holder::start(Holder {
+            strong: None,
+            weak: None,
+        })
+        .await
+        .unwrap();
+        a.hold(b.clone(), false).await.unwrap();
+        b.hold(a.clone(), weakly).await.unwrap();
+        let (watch_a, watch_b) = (a.monitor(), b.monitor());
+        drop((a, b));
+        let stopped = tokio::time::timeout(Duration::from_millis(200), async {
+            watch_a.await;
+            watch_b.await;
+        })
+        .await;
+        assert_eq!(stopped.is_ok(), weakly, "weakly: {weakly}");
+    }
+}
+
+struct Blocker;
+
+#[gen_server]
+impl Blocker {
+    #[call]
+    fn block(&self, millis: u64) -> u64 {
+        std::thread::sleep(Duration::from_millis(millis));
+        millis
+    }
+}
+
+/// On a current-thread runtime, a handler that blocks its thread keeps a
+/// call's timeout from firing: the caller waits until the handler returns
+/// (the README says so).
+#[tokio::test(flavor = "current_thread")]
+async fn a_blocking_handler_holds_up_the_timeout_on_one_thread() {
+    let blocker = Blocker::start(Blocker).await.unwrap();
+    let started = Instant::now();
+    let reply = blocker.block(150).timeout(Duration::from_millis(20)).await;
+    assert_eq!(reply, Ok(150));
+    assert!(started.elapsed() >= Duration::from_millis(150));
+}

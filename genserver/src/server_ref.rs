@@ -204,7 +204,11 @@ pub trait ClientOf<T: GenServer>: Send + Sync + 'static {
 ///
 /// A server that keeps a `ServerRef` to itself in its own state can never be
 /// unreachable in this sense: keep a [`WeakRef`] there instead
-/// ([`Context::weak`](crate::Context::weak)). Timers do not keep a server
+/// ([`Context::weak`](crate::Context::weak)). Nor can two servers that keep
+/// handles to each other: a cycle of handles keeps every server in it
+/// running, as a cycle of `Arc`s keeps its values; keep a `WeakRef` on one
+/// side. Supervisors and registries keep handles to their servers on
+/// purpose, as a name does. Timers do not keep a server
 /// running either: an unnamed server whose last handle is dropped stops once
 /// its mailbox is empty, with its pending timers.
 pub struct ServerRef<T: GenServer> {
