@@ -52,7 +52,7 @@ impl StartOptions {
     }
 
     /// Gives `init` at most `timeout`: `timeout:`. An `init` that overruns it
-    /// is killed, and start returns [`StartError::Timeout`] with the name
+    /// is killed, and start returns [`StartError::Timeout`](crate::StartError::Timeout) with the name
     /// free again. By default `init` may take as long as it needs (OTP's
     /// default is `:infinity` too).
     #[must_use]
