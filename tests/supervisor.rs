@@ -329,3 +329,45 @@ async fn the_supervisor_has_the_notice_before_anyone_sees_the_exit() {
         );
     }
 }
+
+/// Waits in `init` until let through.
+struct Gated;
+
+#[gen_server]
+impl Gated {
+    #[init]
+    async fn init(gate: std::sync::Arc<tokio::sync::Notify>) -> Self {
+        gate.notified().await;
+        Gated
+    }
+}
+
+/// A `DynamicSupervisor`'s starts do not queue behind each other: while one
+/// child's `init` waits, another starts (the README says so); and
+/// `start_child` on a stopped supervisor is `NoProc`.
+#[tokio::test]
+async fn dynamic_starts_do_not_queue_behind_each_other() {
+    let rooms = DynamicSupervisor::start(DynamicSupervisorOptions::new())
+        .await
+        .unwrap();
+    let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+    let slow = {
+        let (rooms, gate) = (rooms.clone(), std::sync::Arc::clone(&gate));
+        tokio::spawn(async move { rooms.start_child(Gated::child_spec(gate)).await })
+    };
+    tokio::task::yield_now().await;
+    let open = std::sync::Arc::new(tokio::sync::Notify::new());
+    open.notify_one();
+    let quick = within(LIMIT, rooms.start_child(Gated::child_spec(open))).await;
+    assert!(quick.is_ok(), "started while the other waits in init");
+    assert!(!slow.is_finished());
+    gate.notify_one();
+    assert!(within(LIMIT, slow).await.unwrap().is_ok());
+    assert_eq!(rooms.count_children().await.unwrap().active, 2);
+    rooms.stop().await.unwrap();
+    let late = std::sync::Arc::new(tokio::sync::Notify::new());
+    assert_eq!(
+        rooms.start_child(Gated::child_spec(late)).await,
+        Err(ChildError::NoProc)
+    );
+}

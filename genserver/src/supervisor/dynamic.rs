@@ -299,8 +299,9 @@ impl DynamicSupervisorClient {
     ///
     /// Dropping the future before it completes gives the reserved slot
     /// back. A child whose start had begun may still start: linked to the
-    /// supervisor, it stops when the supervisor stops, but the supervisor
-    /// does not know it as a child and does not restart it.
+    /// supervisor, it counts toward `max_children` and stops when the
+    /// supervisor stops, but the supervisor does not list it and does not
+    /// restart it.
     ///
     /// # Errors
     ///
