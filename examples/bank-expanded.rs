@@ -118,17 +118,48 @@ pub enum AccountMsg {
         reply_to: ::genserver::__private::ReplyTo<String>,
     },
 }
-/// Shows which handler a message is for, not its arguments, which
-/// need not implement `Debug`.
+/// Shows which handler a message is for, with the arguments whose
+/// types implement `Debug` (the others as `_`): in crash reports
+/// and traces.
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::core::fmt::Debug for AccountMsg {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match *self {
-            Self::Deposit { .. } => f.debug_struct("Deposit").finish_non_exhaustive(),
-            Self::Withdraw { .. } => f.debug_struct("Withdraw").finish_non_exhaustive(),
-            Self::Freeze { .. } => f.debug_struct("Freeze").finish_non_exhaustive(),
-            Self::Statement { .. } => f.debug_struct("Statement").finish_non_exhaustive(),
+            Self::Deposit { ref amount, .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Deposit")
+                    .field(
+                        "amount",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(amount)).__genserver_debug(),
+                        ),
+                    )
+                    .finish_non_exhaustive()
+            }
+            Self::Withdraw { ref amount, .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Withdraw")
+                    .field(
+                        "amount",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(amount)).__genserver_debug(),
+                        ),
+                    )
+                    .finish_non_exhaustive()
+            }
+            Self::Freeze { .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f.debug_struct("Freeze").finish()
+            }
+            Self::Statement { .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Statement")
+                    .finish_non_exhaustive()
+            }
         }
     }
 }
@@ -172,6 +203,7 @@ where
     }
 }
 #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]
+#[allow(clippy::used_underscore_binding)]
 impl AccountClient
 where
     u64: ::core::marker::Send + 'static,
@@ -219,7 +251,7 @@ where
     }
 }
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for Account
 where
     u64: ::core::marker::Send + 'static,
@@ -250,13 +282,31 @@ where
                 amount,
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::deposit(self, amount));
+                let __genserver_value = Self::deposit(self, amount);
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
             AccountMsg::Withdraw {
                 amount,
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::withdraw(self, amount));
+                let __genserver_value = Self::withdraw(self, amount);
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
             AccountMsg::Freeze {} => {
                 Self::freeze(self);
@@ -264,12 +314,29 @@ where
             AccountMsg::Statement {
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::statement(self));
+                let __genserver_value = Self::statement(self);
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
         }
     }
     async fn terminate(&mut self, __genserver_reason: &::genserver::__private::ExitReason) {
         Self::close(self, __genserver_reason);
+    }
+    fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+        ::genserver::__private::format_state(
+            __genserver_f,
+            (&&::genserver::__private::Show(self)).__genserver_debug(),
+            ::core::any::type_name::<Self>(),
+        )
     }
 }
 #[allow(dead_code, unreachable_pub)]

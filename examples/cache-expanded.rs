@@ -110,21 +110,58 @@ where
         ::core::convert::Infallible,
     ),
 }
-/// Shows which handler a message is for, not its arguments, which
-/// need not implement `Debug`.
+/// Shows which handler a message is for, with the arguments whose
+/// types implement `Debug` (the others as `_`): in crash reports
+/// and traces.
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl<K, V> ::core::fmt::Debug for CacheMsg<K, V>
 where
     K: Eq + Hash + Clone + Debug,
     V: Clone,
 {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match *self {
-            Self::PutAll { .. } => f.debug_struct("PutAll").finish_non_exhaustive(),
-            Self::Get { .. } => f.debug_struct("Get").finish_non_exhaustive(),
-            Self::Forget { .. } => f.debug_struct("Forget").finish_non_exhaustive(),
-            Self::Keys { .. } => f.debug_struct("Keys").finish_non_exhaustive(),
+            Self::PutAll { ref pairs, .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("PutAll")
+                    .field(
+                        "pairs",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(pairs)).__genserver_debug(),
+                        ),
+                    )
+                    .finish_non_exhaustive()
+            }
+            Self::Get { ref key, .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Get")
+                    .field(
+                        "key",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(key)).__genserver_debug(),
+                        ),
+                    )
+                    .finish_non_exhaustive()
+            }
+            Self::Forget { ref key, .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Forget")
+                    .field(
+                        "key",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(key)).__genserver_debug(),
+                        ),
+                    )
+                    .finish()
+            }
+            Self::Keys { .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f.debug_struct("Keys").finish_non_exhaustive()
+            }
             Self::__GenServerPhantom(_, __genserver_never) => match __genserver_never {},
         }
     }
@@ -184,6 +221,7 @@ where
     }
 }
 #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]
+#[allow(clippy::used_underscore_binding)]
 impl<K, V> CacheClient<K, V>
 where
     K: Eq + Hash + Clone + Debug,
@@ -238,7 +276,7 @@ where
     }
 }
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl<K, V> ::genserver::__private::GenServer for Cache<K, V>
 where
     K: Eq + Hash + Clone + Debug,
@@ -271,13 +309,31 @@ where
                 pairs,
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::put_all(self, pairs));
+                let __genserver_value = Self::put_all(self, pairs);
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
             CacheMsg::Get {
                 key,
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::get(self, key));
+                let __genserver_value = Self::get(self, key);
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
             CacheMsg::Forget { key } => {
                 Self::forget(self, key);
@@ -285,10 +341,27 @@ where
             CacheMsg::Keys {
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::keys(self));
+                let __genserver_value = Self::keys(self);
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
             CacheMsg::__GenServerPhantom(_, __genserver_never) => match __genserver_never {},
         }
+    }
+    fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+        ::genserver::__private::format_state(
+            __genserver_f,
+            (&&::genserver::__private::Show(self)).__genserver_debug(),
+            ::core::any::type_name::<Self>(),
+        )
     }
 }
 #[allow(dead_code, unreachable_pub)]

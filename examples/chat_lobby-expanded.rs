@@ -69,15 +69,30 @@ pub enum MemberMsg {
         reply_to: ::genserver::__private::ReplyTo<Vec<String>>,
     },
 }
-/// Shows which handler a message is for, not its arguments, which
-/// need not implement `Debug`.
+/// Shows which handler a message is for, with the arguments whose
+/// types implement `Debug` (the others as `_`): in crash reports
+/// and traces.
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::core::fmt::Debug for MemberMsg {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match *self {
-            Self::Deliver { .. } => f.debug_struct("Deliver").finish_non_exhaustive(),
-            Self::Read { .. } => f.debug_struct("Read").finish_non_exhaustive(),
+            Self::Deliver { ref line, .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Deliver")
+                    .field(
+                        "line",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(line)).__genserver_debug(),
+                        ),
+                    )
+                    .finish()
+            }
+            Self::Read { .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f.debug_struct("Read").finish_non_exhaustive()
+            }
         }
     }
 }
@@ -118,6 +133,7 @@ where
     }
 }
 #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]
+#[allow(clippy::used_underscore_binding)]
 impl MemberClient
 where
     String: ::core::marker::Send + 'static,
@@ -144,7 +160,7 @@ where
     }
 }
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for Member
 where
     String: ::core::marker::Send + 'static,
@@ -173,9 +189,26 @@ where
             MemberMsg::Read {
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::read(self));
+                let __genserver_value = Self::read(self);
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
         }
+    }
+    fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+        ::genserver::__private::format_state(
+            __genserver_f,
+            (&&::genserver::__private::Show(self)).__genserver_debug(),
+            ::core::any::type_name::<Self>(),
+        )
     }
 }
 #[allow(dead_code, unreachable_pub)]
@@ -332,15 +365,46 @@ pub enum RoomMsg {
         reply_to: ::genserver::__private::ReplyTo<usize>,
     },
 }
-/// Shows which handler a message is for, not its arguments, which
-/// need not implement `Debug`.
+/// Shows which handler a message is for, with the arguments whose
+/// types implement `Debug` (the others as `_`): in crash reports
+/// and traces.
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::core::fmt::Debug for RoomMsg {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match *self {
-            Self::Join { .. } => f.debug_struct("Join").finish_non_exhaustive(),
-            Self::Post { .. } => f.debug_struct("Post").finish_non_exhaustive(),
+            Self::Join { ref member, .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Join")
+                    .field(
+                        "member",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(member)).__genserver_debug(),
+                        ),
+                    )
+                    .finish_non_exhaustive()
+            }
+            Self::Post {
+                ref from, ref text, ..
+            } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Post")
+                    .field(
+                        "from",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(from)).__genserver_debug(),
+                        ),
+                    )
+                    .field(
+                        "text",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(text)).__genserver_debug(),
+                        ),
+                    )
+                    .finish_non_exhaustive()
+            }
         }
     }
 }
@@ -384,6 +448,7 @@ where
     }
 }
 #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]
+#[allow(clippy::used_underscore_binding)]
 impl RoomClient
 where
     ServerRef<Member>: ::core::marker::Send + 'static,
@@ -420,7 +485,7 @@ where
     }
 }
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for Room
 where
     ServerRef<Member>: ::core::marker::Send + 'static,
@@ -448,19 +513,45 @@ where
                 member,
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::join(self, member));
+                let __genserver_value = Self::join(self, member);
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
             RoomMsg::Post {
                 from,
                 text,
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::post(self, from, text));
+                let __genserver_value = Self::post(self, from, text);
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
         }
     }
     async fn terminate(&mut self, __genserver_reason: &::genserver::__private::ExitReason) {
         Self::terminate(self, __genserver_reason);
+    }
+    fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+        ::genserver::__private::format_state(
+            __genserver_f,
+            (&&::genserver::__private::Show(self)).__genserver_debug(),
+            ::core::any::type_name::<Self>(),
+        )
     }
 }
 #[allow(dead_code, unreachable_pub)]
@@ -648,15 +739,40 @@ pub enum LobbyMsg {
         reply_to: ::genserver::__private::ReplyTo<Vec<String>>,
     },
 }
-/// Shows which handler a message is for, not its arguments, which
-/// need not implement `Debug`.
+/// Shows which handler a message is for, with the arguments whose
+/// types implement `Debug` (the others as `_`): in crash reports
+/// and traces.
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::core::fmt::Debug for LobbyMsg {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match *self {
-            Self::Join { .. } => f.debug_struct("Join").finish_non_exhaustive(),
-            Self::Rooms { .. } => f.debug_struct("Rooms").finish_non_exhaustive(),
+            Self::Join {
+                ref name,
+                ref member,
+                ..
+            } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Join")
+                    .field(
+                        "name",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(name)).__genserver_debug(),
+                        ),
+                    )
+                    .field(
+                        "member",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(member)).__genserver_debug(),
+                        ),
+                    )
+                    .finish_non_exhaustive()
+            }
+            Self::Rooms { .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f.debug_struct("Rooms").finish_non_exhaustive()
+            }
         }
     }
 }
@@ -670,14 +786,26 @@ pub enum LobbyInfo {
         down: Down,
     },
 }
-/// Shows which handler a message is for, not its arguments, which
-/// need not implement `Debug`.
+/// Shows which handler a message is for, with the arguments whose
+/// types implement `Debug` (the others as `_`): in crash reports
+/// and traces.
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::core::fmt::Debug for LobbyInfo {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match *self {
-            Self::RoomDown { .. } => f.debug_struct("RoomDown").finish_non_exhaustive(),
+            Self::RoomDown { ref down, .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("RoomDown")
+                    .field(
+                        "down",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(down)).__genserver_debug(),
+                        ),
+                    )
+                    .finish()
+            }
         }
     }
 }
@@ -727,6 +855,7 @@ where
     }
 }
 #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]
+#[allow(clippy::used_underscore_binding)]
 impl LobbyClient
 where
     String: ::core::marker::Send + 'static,
@@ -760,7 +889,7 @@ where
     }
 }
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for Lobby
 where
     String: ::core::marker::Send + 'static,
@@ -797,12 +926,25 @@ where
                     __genserver_ctx,
                     __genserver_reply,
                     __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
                 );
             }
             LobbyMsg::Rooms {
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::rooms(self));
+                let __genserver_value = Self::rooms(self);
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
         }
     }
@@ -819,6 +961,14 @@ where
     }
     async fn terminate(&mut self, __genserver_reason: &::genserver::__private::ExitReason) {
         Self::terminate(self, __genserver_reason);
+    }
+    fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+        ::genserver::__private::format_state(
+            __genserver_f,
+            (&&::genserver::__private::Show(self)).__genserver_debug(),
+            ::core::any::type_name::<Self>(),
+        )
     }
 }
 #[automatically_derived]

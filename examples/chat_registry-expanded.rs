@@ -148,18 +148,60 @@ pub enum MemberMsg {
         reply_to: ::genserver::__private::ReplyTo<String>,
     },
 }
-/// Shows which handler a message is for, not its arguments, which
-/// need not implement `Debug`.
+/// Shows which handler a message is for, with the arguments whose
+/// types implement `Debug` (the others as `_`): in crash reports
+/// and traces.
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::core::fmt::Debug for MemberMsg {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match *self {
-            Self::Join { .. } => f.debug_struct("Join").finish_non_exhaustive(),
-            Self::Leave { .. } => f.debug_struct("Leave").finish_non_exhaustive(),
-            Self::Deliver { .. } => f.debug_struct("Deliver").finish_non_exhaustive(),
-            Self::Read { .. } => f.debug_struct("Read").finish_non_exhaustive(),
-            Self::Nickname { .. } => f.debug_struct("Nickname").finish_non_exhaustive(),
+            Self::Join { ref id, .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Join")
+                    .field(
+                        "id",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(id)).__genserver_debug(),
+                        ),
+                    )
+                    .finish_non_exhaustive()
+            }
+            Self::Leave { ref id, .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Leave")
+                    .field(
+                        "id",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(id)).__genserver_debug(),
+                        ),
+                    )
+                    .finish_non_exhaustive()
+            }
+            Self::Deliver { ref line, .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Deliver")
+                    .field(
+                        "line",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(line)).__genserver_debug(),
+                        ),
+                    )
+                    .finish()
+            }
+            Self::Read { .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f.debug_struct("Read").finish_non_exhaustive()
+            }
+            Self::Nickname { .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Nickname")
+                    .finish_non_exhaustive()
+            }
         }
     }
 }
@@ -212,6 +254,7 @@ where
     }
 }
 #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]
+#[allow(clippy::used_underscore_binding)]
 impl MemberClient
 where
     u64: ::core::marker::Send + 'static,
@@ -273,7 +316,7 @@ where
     }
 }
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for Member
 where
     u64: ::core::marker::Send + 'static,
@@ -317,6 +360,10 @@ where
                     __genserver_ctx,
                     __genserver_reply,
                     __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
                 );
             }
             MemberMsg::Leave {
@@ -324,7 +371,15 @@ where
                 reply_to: __genserver_reply,
             } => {
                 Self::leave(self, id, __genserver_ctx);
-                ::genserver::__private::reply(__genserver_ctx, __genserver_reply, ());
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    (),
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
             MemberMsg::Deliver { line } => {
                 Self::deliver(self, line);
@@ -332,14 +387,40 @@ where
             MemberMsg::Read {
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::read(self));
+                let __genserver_value = Self::read(self);
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
             MemberMsg::Nickname {
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::nickname(self));
+                let __genserver_value = Self::nickname(self);
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
         }
+    }
+    fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+        ::genserver::__private::format_state(
+            __genserver_f,
+            (&&::genserver::__private::Show(self)).__genserver_debug(),
+            ::core::any::type_name::<Self>(),
+        )
     }
 }
 #[allow(dead_code, unreachable_pub)]
@@ -518,15 +599,38 @@ pub enum RoomMsg {
         reply_to: ::genserver::__private::ReplyTo<usize>,
     },
 }
-/// Shows which handler a message is for, not its arguments, which
-/// need not implement `Debug`.
+/// Shows which handler a message is for, with the arguments whose
+/// types implement `Debug` (the others as `_`): in crash reports
+/// and traces.
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::core::fmt::Debug for RoomMsg {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match *self {
-            Self::Post { .. } => f.debug_struct("Post").finish_non_exhaustive(),
-            Self::Posts { .. } => f.debug_struct("Posts").finish_non_exhaustive(),
+            Self::Post {
+                ref from, ref text, ..
+            } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Post")
+                    .field(
+                        "from",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(from)).__genserver_debug(),
+                        ),
+                    )
+                    .field(
+                        "text",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(text)).__genserver_debug(),
+                        ),
+                    )
+                    .finish_non_exhaustive()
+            }
+            Self::Posts { .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f.debug_struct("Posts").finish_non_exhaustive()
+            }
         }
     }
 }
@@ -573,6 +677,7 @@ where
     }
 }
 #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]
+#[allow(clippy::used_underscore_binding)]
 impl RoomClient
 where
     String: ::core::marker::Send + 'static,
@@ -610,7 +715,7 @@ where
     }
 }
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for Room
 where
     String: ::core::marker::Send + 'static,
@@ -644,14 +749,40 @@ where
                 text,
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::post(self, from, text));
+                let __genserver_value = Self::post(self, from, text);
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
             RoomMsg::Posts {
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::posts(self));
+                let __genserver_value = Self::posts(self);
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
         }
+    }
+    fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+        ::genserver::__private::format_state(
+            __genserver_f,
+            (&&::genserver::__private::Show(self)).__genserver_debug(),
+            ::core::any::type_name::<Self>(),
+        )
     }
 }
 #[allow(dead_code, unreachable_pub)]

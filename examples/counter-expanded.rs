@@ -58,16 +58,30 @@ pub enum CounterMsg {
     /// Goes back to zero, without waiting.
     Reset {},
 }
-/// Shows which handler a message is for, not its arguments, which
-/// need not implement `Debug`.
+/// Shows which handler a message is for, with the arguments whose
+/// types implement `Debug` (the others as `_`): in crash reports
+/// and traces.
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::core::fmt::Debug for CounterMsg {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match *self {
-            Self::Advance { .. } => f.debug_struct("Advance").finish_non_exhaustive(),
-            Self::Current { .. } => f.debug_struct("Current").finish_non_exhaustive(),
-            Self::Reset { .. } => f.debug_struct("Reset").finish_non_exhaustive(),
+            Self::Advance { .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Advance")
+                    .finish_non_exhaustive()
+            }
+            Self::Current { .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Current")
+                    .finish_non_exhaustive()
+            }
+            Self::Reset { .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f.debug_struct("Reset").finish()
+            }
         }
     }
 }
@@ -105,6 +119,7 @@ where
     }
 }
 #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]
+#[allow(clippy::used_underscore_binding)]
 impl CounterClient
 where
     u64: ::core::marker::Send + 'static,
@@ -137,7 +152,7 @@ where
     }
 }
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for Counter
 where
     u64: ::core::marker::Send + 'static,
@@ -165,17 +180,43 @@ where
             CounterMsg::Advance {
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::advance(self));
+                let __genserver_value = Self::advance(self);
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
             CounterMsg::Current {
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::current(self));
+                let __genserver_value = Self::current(self);
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
             CounterMsg::Reset {} => {
                 Self::reset(self);
             }
         }
+    }
+    fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+        ::genserver::__private::format_state(
+            __genserver_f,
+            (&&::genserver::__private::Show(self)).__genserver_debug(),
+            ::core::any::type_name::<Self>(),
+        )
     }
 }
 #[allow(dead_code, unreachable_pub)]

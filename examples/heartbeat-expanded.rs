@@ -113,17 +113,30 @@ pub enum HeartbeatMsg {
         reply_to: ::genserver::__private::ReplyTo<u32>,
     },
 }
-/// Shows which handler a message is for, not its arguments, which
-/// need not implement `Debug`.
+/// Shows which handler a message is for, with the arguments whose
+/// types implement `Debug` (the others as `_`): in crash reports
+/// and traces.
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::core::fmt::Debug for HeartbeatMsg {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match *self {
-            Self::Touch { .. } => f.debug_struct("Touch").finish_non_exhaustive(),
-            Self::Beats { .. } => f.debug_struct("Beats").finish_non_exhaustive(),
-            Self::Pause { .. } => f.debug_struct("Pause").finish_non_exhaustive(),
-            Self::Halt { .. } => f.debug_struct("Halt").finish_non_exhaustive(),
+            Self::Touch { .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f.debug_struct("Touch").finish()
+            }
+            Self::Beats { .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f.debug_struct("Beats").finish_non_exhaustive()
+            }
+            Self::Pause { .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f.debug_struct("Pause").finish_non_exhaustive()
+            }
+            Self::Halt { .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f.debug_struct("Halt").finish_non_exhaustive()
+            }
         }
     }
 }
@@ -137,15 +150,16 @@ pub enum HeartbeatInfo {
     /// `{:stop, {:shutdown, :idle}, state}`.
     Idle,
 }
-/// Shows which handler a message is for, not its arguments, which
-/// need not implement `Debug`.
+/// Shows which handler a message is for, with the arguments whose
+/// types implement `Debug` (the others as `_`): in crash reports
+/// and traces.
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::core::fmt::Debug for HeartbeatInfo {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match *self {
-            Self::Beat => f.write_str("Beat"),
-            Self::Idle => f.write_str("Idle"),
+            Self::Beat => __genserver_f.write_str("Beat"),
+            Self::Idle => __genserver_f.write_str("Idle"),
         }
     }
 }
@@ -186,6 +200,7 @@ where
     }
 }
 #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]
+#[allow(clippy::used_underscore_binding)]
 impl HeartbeatClient
 where
     u32: ::core::marker::Send + 'static,
@@ -229,7 +244,7 @@ where
     }
 }
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for Heartbeat
 where
     u32: ::core::marker::Send + 'static,
@@ -264,6 +279,10 @@ where
                     __genserver_ctx,
                     __genserver_reply,
                     __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
                 );
             }
             HeartbeatMsg::Pause {
@@ -274,6 +293,10 @@ where
                     __genserver_ctx,
                     __genserver_reply,
                     __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
                 );
             }
             HeartbeatMsg::Halt {
@@ -284,6 +307,10 @@ where
                     __genserver_ctx,
                     __genserver_reply,
                     __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
                 );
             }
         }
@@ -304,6 +331,14 @@ where
     }
     async fn terminate(&mut self, __genserver_reason: &::genserver::__private::ExitReason) {
         Self::terminate(self, __genserver_reason);
+    }
+    fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+        ::genserver::__private::format_state(
+            __genserver_f,
+            (&&::genserver::__private::Show(self)).__genserver_debug(),
+            ::core::any::type_name::<Self>(),
+        )
     }
 }
 #[allow(dead_code, unreachable_pub)]

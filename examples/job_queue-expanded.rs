@@ -189,15 +189,40 @@ pub enum JobQueueMsg {
         reply_to: ::genserver::__private::ReplyTo<Stats>,
     },
 }
-/// Shows which handler a message is for, not its arguments, which
-/// need not implement `Debug`.
+/// Shows which handler a message is for, with the arguments whose
+/// types implement `Debug` (the others as `_`): in crash reports
+/// and traces.
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::core::fmt::Debug for JobQueueMsg {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match *self {
-            Self::Submit { .. } => f.debug_struct("Submit").finish_non_exhaustive(),
-            Self::Stats { .. } => f.debug_struct("Stats").finish_non_exhaustive(),
+            Self::Submit {
+                ref name,
+                ref millis,
+                ..
+            } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Submit")
+                    .field(
+                        "name",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(name)).__genserver_debug(),
+                        ),
+                    )
+                    .field(
+                        "millis",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(millis)).__genserver_debug(),
+                        ),
+                    )
+                    .finish_non_exhaustive()
+            }
+            Self::Stats { .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f.debug_struct("Stats").finish_non_exhaustive()
+            }
         }
     }
 }
@@ -220,16 +245,39 @@ pub enum JobQueueInfo {
         output: String,
     },
 }
-/// Shows which handler a message is for, not its arguments, which
-/// need not implement `Debug`.
+/// Shows which handler a message is for, with the arguments whose
+/// types implement `Debug` (the others as `_`): in crash reports
+/// and traces.
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::core::fmt::Debug for JobQueueInfo {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match *self {
-            Self::Load { .. } => f.debug_struct("Load").finish_non_exhaustive(),
-            Self::RunNext => f.write_str("RunNext"),
-            Self::Done { .. } => f.debug_struct("Done").finish_non_exhaustive(),
+            Self::Load { ref backlog, .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Load")
+                    .field(
+                        "backlog",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(backlog)).__genserver_debug(),
+                        ),
+                    )
+                    .finish()
+            }
+            Self::RunNext => __genserver_f.write_str("RunNext"),
+            Self::Done { ref output, .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Done")
+                    .field(
+                        "output",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(output)).__genserver_debug(),
+                        ),
+                    )
+                    .finish()
+            }
         }
     }
 }
@@ -279,6 +327,7 @@ where
     }
 }
 #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]
+#[allow(clippy::used_underscore_binding)]
 impl JobQueueClient
 where
     Vec<(String, u64)>: ::core::marker::Send + 'static,
@@ -313,7 +362,7 @@ where
     }
 }
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for JobQueue
 where
     Vec<(String, u64)>: ::core::marker::Send + 'static,
@@ -352,7 +401,16 @@ where
             JobQueueMsg::Stats {
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::stats(self));
+                let __genserver_value = Self::stats(self);
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
         }
     }
@@ -375,6 +433,14 @@ where
     }
     async fn terminate(&mut self, __genserver_reason: &::genserver::__private::ExitReason) {
         Self::terminate(self, __genserver_reason);
+    }
+    fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+        ::genserver::__private::format_state(
+            __genserver_f,
+            (&&::genserver::__private::Show(self)).__genserver_debug(),
+            ::core::any::type_name::<Self>(),
+        )
     }
 }
 #[allow(dead_code, unreachable_pub)]

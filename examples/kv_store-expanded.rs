@@ -45,15 +45,46 @@ pub enum MyServerMsg {
         value: String,
     },
 }
-/// Shows which handler a message is for, not its arguments, which
-/// need not implement `Debug`.
+/// Shows which handler a message is for, with the arguments whose
+/// types implement `Debug` (the others as `_`): in crash reports
+/// and traces.
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::core::fmt::Debug for MyServerMsg {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match *self {
-            Self::Get { .. } => f.debug_struct("Get").finish_non_exhaustive(),
-            Self::Put { .. } => f.debug_struct("Put").finish_non_exhaustive(),
+            Self::Get { ref key, .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Get")
+                    .field(
+                        "key",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(key)).__genserver_debug(),
+                        ),
+                    )
+                    .finish_non_exhaustive()
+            }
+            Self::Put {
+                ref key, ref value, ..
+            } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Put")
+                    .field(
+                        "key",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(key)).__genserver_debug(),
+                        ),
+                    )
+                    .field(
+                        "value",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(value)).__genserver_debug(),
+                        ),
+                    )
+                    .finish()
+            }
         }
     }
 }
@@ -94,6 +125,7 @@ where
     }
 }
 #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]
+#[allow(clippy::used_underscore_binding)]
 impl MyServerClient
 where
     String: ::core::marker::Send + 'static,
@@ -122,7 +154,7 @@ where
     }
 }
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for MyServer
 where
     String: ::core::marker::Send + 'static,
@@ -149,12 +181,29 @@ where
                 key,
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::get(self, key));
+                let __genserver_value = Self::get(self, key);
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
             MyServerMsg::Put { key, value } => {
                 Self::put(self, key, value);
             }
         }
+    }
+    fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+        ::genserver::__private::format_state(
+            __genserver_f,
+            (&&::genserver::__private::Show(self)).__genserver_debug(),
+            ::core::any::type_name::<Self>(),
+        )
     }
 }
 #[allow(dead_code, unreachable_pub)]

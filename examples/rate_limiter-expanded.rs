@@ -80,15 +80,32 @@ pub enum RateLimiterMsg {
         reply_to: ::genserver::__private::ReplyTo<u32>,
     },
 }
-/// Shows which handler a message is for, not its arguments, which
-/// need not implement `Debug`.
+/// Shows which handler a message is for, with the arguments whose
+/// types implement `Debug` (the others as `_`): in crash reports
+/// and traces.
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::core::fmt::Debug for RateLimiterMsg {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match *self {
-            Self::Acquire { .. } => f.debug_struct("Acquire").finish_non_exhaustive(),
-            Self::Available { .. } => f.debug_struct("Available").finish_non_exhaustive(),
+            Self::Acquire { ref tokens, .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Acquire")
+                    .field(
+                        "tokens",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(tokens)).__genserver_debug(),
+                        ),
+                    )
+                    .finish_non_exhaustive()
+            }
+            Self::Available { .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Available")
+                    .finish_non_exhaustive()
+            }
         }
     }
 }
@@ -129,6 +146,7 @@ where
     }
 }
 #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]
+#[allow(clippy::used_underscore_binding)]
 impl RateLimiterClient
 where
     u32: ::core::marker::Send + 'static,
@@ -154,7 +172,7 @@ where
     }
 }
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for RateLimiter
 where
     u32: ::core::marker::Send + 'static,
@@ -184,14 +202,40 @@ where
                 tokens,
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::acquire(self, tokens).await);
+                let __genserver_value = Self::acquire(self, tokens).await;
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
             RateLimiterMsg::Available {
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::available(self));
+                let __genserver_value = Self::available(self);
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
         }
+    }
+    fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+        ::genserver::__private::format_state(
+            __genserver_f,
+            (&&::genserver::__private::Show(self)).__genserver_debug(),
+            ::core::any::type_name::<Self>(),
+        )
     }
 }
 #[allow(dead_code, unreachable_pub)]

@@ -75,16 +75,36 @@ pub enum StackMsg {
         reply_to: ::genserver::__private::ReplyTo<String>,
     },
 }
-/// Shows which handler a message is for, not its arguments, which
-/// need not implement `Debug`.
+/// Shows which handler a message is for, with the arguments whose
+/// types implement `Debug` (the others as `_`): in crash reports
+/// and traces.
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::core::fmt::Debug for StackMsg {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match *self {
-            Self::Push { .. } => f.debug_struct("Push").finish_non_exhaustive(),
-            Self::Pop { .. } => f.debug_struct("Pop").finish_non_exhaustive(),
-            Self::PopOrCrash { .. } => f.debug_struct("PopOrCrash").finish_non_exhaustive(),
+            Self::Push { ref element, .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("Push")
+                    .field(
+                        "element",
+                        &::genserver::__private::Arg(
+                            (&&::genserver::__private::Show(element)).__genserver_debug(),
+                        ),
+                    )
+                    .finish()
+            }
+            Self::Pop { .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f.debug_struct("Pop").finish_non_exhaustive()
+            }
+            Self::PopOrCrash { .. } => {
+                use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                __genserver_f
+                    .debug_struct("PopOrCrash")
+                    .finish_non_exhaustive()
+            }
         }
     }
 }
@@ -125,6 +145,7 @@ where
     }
 }
 #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]
+#[allow(clippy::used_underscore_binding)]
 impl StackClient
 where
     String: ::core::marker::Send + 'static,
@@ -165,7 +186,7 @@ where
     }
 }
 #[automatically_derived]
-#[allow(deprecated)]
+#[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for Stack
 where
     String: ::core::marker::Send + 'static,
@@ -194,14 +215,40 @@ where
             StackMsg::Pop {
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::pop(self));
+                let __genserver_value = Self::pop(self);
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
             StackMsg::PopOrCrash {
                 reply_to: __genserver_reply,
             } => {
-                let _ = __genserver_reply.send(Self::pop_or_crash(self));
+                let __genserver_value = Self::pop_or_crash(self);
+                ::genserver::__private::reply(
+                    __genserver_ctx,
+                    __genserver_reply,
+                    __genserver_value,
+                    |__genserver_value| {
+                        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+                        (&&::genserver::__private::Show(__genserver_value)).__genserver_debug()
+                    },
+                );
             }
         }
+    }
+    fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
+        ::genserver::__private::format_state(
+            __genserver_f,
+            (&&::genserver::__private::Show(self)).__genserver_debug(),
+            ::core::any::type_name::<Self>(),
+        )
     }
 }
 #[allow(dead_code, unreachable_pub)]

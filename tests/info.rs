@@ -57,7 +57,7 @@ async fn info_messages_keep_their_order_with_the_senders_casts() {
     );
     assert_eq!(
         format!("{:?}", ListenerInfo::Event { n: 1 }),
-        "Event { .. }"
+        "Event { n: 1 }"
     );
     assert_eq!(format!("{:?}", ListenerInfo::Ping), "Ping");
 }

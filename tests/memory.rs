@@ -59,6 +59,8 @@ fn measured(test: impl std::future::Future<Output = ()>) {
     let _turn = TURN
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // The servers run on this thread: count it alone, not the harness.
+    counting::only_this_thread();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -347,7 +349,7 @@ async fn registry_entries() {
     }
     assert_eq!(registry.count(), 0);
     assert!(
-        counting::live() < before,
+        counting::live().wrapping_sub(before) > usize::MAX / 2,
         "unregistering gives the entries' memory back"
     );
 }

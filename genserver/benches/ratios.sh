@@ -7,15 +7,22 @@
 # allocation profile of the spawn benchmarks), divided by 100k; and the same
 # for 100k children of a DynamicSupervisor against 100k plain starts.
 #
-# usage: bash genserver/benches/ratios.sh [RUNS] [FILTER]
+# usage: bash genserver/benches/ratios.sh [RUNS] [FILTER] [BENCHES]
+# BENCHES: the bench binaries, space-separated (default: baseline
+# supervision registry); CARGO_FLAGS: more flags for cargo, e.g.
+# --no-default-features.
 set -euo pipefail
 runs="${1:-3}"
 filter="${2:-}"
+benches="${3:-baseline supervision registry}"
+bench_flags=""
+for bench in $benches; do bench_flags="$bench_flags --bench $bench"; done
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
 for run in $(seq "$runs"); do
-  cargo bench --quiet -p genserver --bench baseline --bench supervision --bench registry -- $filter > "$out/run$run.txt" 2>/dev/null
+  # shellcheck disable=SC2086
+  cargo bench --quiet -p genserver ${CARGO_FLAGS:-} $bench_flags -- $filter > "$out/run$run.txt" 2>/dev/null
 done
 
 # Per run: "group bench seconds" for every timing row, "group bench alloc|dealloc bytes" for allocations.

@@ -9,7 +9,9 @@ use std::time::Duration;
 use tokio::time::{Instant, Sleep};
 
 use crate::process::Process;
+use crate::report;
 use crate::server_ref::{Inner, RawRef, WeakRef};
+use crate::sys::SysState;
 use crate::timer::{self, Kind, TimerRef};
 use crate::{ExitReason, GenServer, ReplyTo, ServerId, ServerRef};
 
@@ -30,6 +32,11 @@ pub(crate) fn is_current(process: *const ()) -> bool {
 /// The server the current task belongs to, if it is still there.
 pub(crate) fn current_process() -> Option<Arc<dyn Process>> {
     CURRENT.try_with(Weak::upgrade).ok().flatten()
+}
+
+/// `true` inside a server's task.
+pub(crate) fn in_server() -> bool {
+    CURRENT.try_with(|_| ()).is_ok()
 }
 
 /// Runs `future` as the task of server `process`.
@@ -107,6 +114,9 @@ pub struct Context<T: GenServer> {
     /// Allocated by the first request, so that servers that make none pay
     /// one null pointer.
     requests: Option<Box<Requests<T>>>,
+    /// What system requests set (suspended, traced, statistics) and the
+    /// last message, for the crash report; allocated by the first use.
+    sys: Option<Box<SysState<T>>>,
 }
 
 /// The receiver's wake-up timer and what handlers asked for. What a server
@@ -158,11 +168,47 @@ impl<T: GenServer> Context<T> {
         Self {
             server,
             requests: None,
+            sys: None,
         }
     }
 
     pub(crate) fn server(&self) -> &Arc<Inner<T>> {
         &self.server
+    }
+
+    pub(crate) fn sys(&self) -> Option<&SysState<T>> {
+        self.sys.as_deref()
+    }
+
+    pub(crate) fn sys_mut_if_any(&mut self) -> Option<&mut SysState<T>> {
+        self.sys.as_deref_mut()
+    }
+
+    pub(crate) fn sys_mut(&mut self) -> &mut SysState<T> {
+        self.sys.get_or_insert_with(Box::default)
+    }
+
+    /// Notes a message about to be handled: for the crash report while
+    /// reports reach a subscriber, for a trace, for statistics. Nothing
+    /// else is done for servers that are not inspected.
+    #[inline]
+    pub(crate) fn note_in(&mut self, kind: &'static str, message: &dyn fmt::Debug) {
+        let record = report::reports_panics();
+        if record || self.sys.is_some() {
+            self.sys_mut().note_in(kind, message, record);
+        }
+    }
+
+    /// Notes a reply the dispatch sends.
+    #[inline]
+    pub(crate) fn note_out<R>(
+        &mut self,
+        reply: &R,
+        show: impl FnOnce(&R) -> Option<&dyn fmt::Debug>,
+    ) {
+        if let Some(sys) = self.sys.as_deref_mut() {
+            sys.note_out(show(reply));
+        }
     }
 
     /// What handlers asked for, marked as asked: the loop acts on it next.
@@ -452,7 +498,7 @@ impl<T: GenServer> Context<T> {
 
     /// Drops what the requests hold (info messages are user values).
     pub(crate) fn take_requests(&mut self) -> impl Send + use<T> {
-        self.requests.take()
+        (self.requests.take(), self.sys.take())
     }
 
     /// Polls the wake-up timer: the deadline it was armed for, once it fires.

@@ -361,9 +361,12 @@ mod process;
 mod receive;
 mod registry;
 mod reply;
+mod report;
 mod server;
 mod server_ref;
+mod show;
 pub mod supervisor;
+pub mod sys;
 mod timer;
 
 pub use call::{Call, DEFAULT_CALL_TIMEOUT};
@@ -548,7 +551,9 @@ pub use timer::{TimerRef, send_after, send_interval};
 ///     }
 /// }
 ///
-/// // The message enum: one variant per handler; calls carry their reply slot.
+/// // The message enum: one variant per handler; calls carry their reply
+/// // slot. Its `Debug` shows messages in crash reports and traces.
+/// #[derive(Debug)]
 /// pub enum CounterMsg {
 ///     Add { by: u64 },
 ///     Get { reply_to: ReplyTo<u64> },
@@ -657,13 +662,18 @@ pub mod __private {
         ReceivesExit, ReplyTo, Restart, ServerRef, Shutdown, StartError, StartOptions,
     };
 
+    pub use crate::show::{Arg, Show, ShowDebug, ShowOpaque, format_state};
+
     /// Sends a call handler's reply, or keeps it until `terminate` has run
-    /// when the handler asked to stop.
+    /// when the handler asked to stop; `show` shows it in a trace.
+    #[inline]
     pub fn reply<T: GenServer, R: Send + 'static>(
         ctx: &mut Context<T>,
         reply_to: ReplyTo<R>,
         reply: R,
+        show: impl FnOnce(&R) -> Option<&dyn ::core::fmt::Debug>,
     ) {
+        ctx.note_out(&reply, show);
         ctx.reply(reply_to, reply);
     }
 }

@@ -2,24 +2,25 @@
 //! `receive.rs`), `terminate`, and the clean-up that runs however the
 //! server ends.
 
+use std::any::type_name;
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
 
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
 use crate::context::{self, Context};
-use crate::exit::ExitSignal;
 use crate::keyed::RegistryError;
-use crate::mailbox::{Envelope, Mailbox};
+use crate::mailbox::Envelope;
 use crate::options::ViaOption;
 use crate::panic::{self, CatchUnwind};
 use crate::process::Process;
 use crate::registry::{self, Taken};
 use crate::server_ref::{Inner, RawRef};
+use crate::show::State;
+use crate::sys::{self, SysState};
 use crate::{AnyRef, ExitReason, GenServer, ServerId, ServerRef, StartError, StartOptions};
-use crate::{link, process, receive};
+use crate::{link, process, receive, report};
 
 /// How `init` failed, as reported from the new task to its starter.
 enum InitFailure<E> {
@@ -49,14 +50,9 @@ pub(crate) async fn start_under<T: GenServer>(
     let Ok(runtime) = Handle::try_current() else {
         return Err(StartError::NoRuntime);
     };
+    panic::install_hook();
     let id = ServerId::next();
-    let inner = Arc::new(Inner {
-        id,
-        name: options.name.map(String::into_boxed_str),
-        handles: AtomicUsize::new(1),
-        mailbox: Mailbox::new(),
-        exit: ExitSignal::new(),
-    });
+    let inner = Arc::new(Inner::new(id, options.name.map(String::into_boxed_str)));
     let server: ServerRef<T> = ServerRef::from_raw(RawRef::first(inner));
     if let Some(name) = server.name() {
         // The name is taken before `init` runs, as in OTP, so that two
@@ -90,7 +86,14 @@ pub(crate) async fn start_under<T: GenServer>(
     };
     let (started, init_done) = oneshot::channel();
     let weak = process::weak_of(server.raw().inner());
-    let task = runtime.spawn(context::scope(weak, run::<T>(arg, guard, started)));
+    sys::table::insert(id, weak.clone());
+    let task = report::in_span(
+        run::<T>(arg, guard, started),
+        id,
+        server.name(),
+        type_name::<T>(),
+    );
+    let task = runtime.spawn(context::scope(weak, task));
     server.raw().inner().mailbox.set_task(task.abort_handle());
     let outcome = match options.timeout {
         None => init_done.await,
@@ -140,7 +143,7 @@ pub(crate) async fn start_under<T: GenServer>(
 /// code.
 fn report<E>(started: oneshot::Sender<Result<(), InitFailure<E>>>, failure: InitFailure<E>) {
     if let Err(unsent) = started.send(Err(failure)) {
-        let _ = panic::catch(move || drop(unsent));
+        panic::catch_and_log("dropping an init error", move || drop(unsent));
     }
 }
 
@@ -162,15 +165,21 @@ async fn run<T: GenServer>(
             guard.leave_parent();
             // Showing the error runs the user's `Display`: guarded.
             let shown = panic::catch(|| format!("init failed: {error}")).unwrap_or_else(|panic| {
-                format!("init failed, and showing its error panicked: {panic}")
+                format!(
+                    "init failed, and showing its error panicked: {}",
+                    panic.message
+                )
             });
-            guard.finish(ExitReason::custom(shown));
+            let reason = ExitReason::custom(shown);
+            guard.crashed("init", &reason, None, None);
+            guard.finish(reason);
             report(started, InitFailure::Error(error));
             return;
         }
-        Err(message) => {
-            let reason = ExitReason::Panic(message);
+        Err(panicked) => {
+            let reason = ExitReason::Panic(Arc::clone(&panicked.message));
             guard.leave_parent();
+            guard.crashed("init", &reason, Some(&panicked), None);
             guard.finish(reason.clone());
             report(started, InitFailure::Exit(reason));
             return;
@@ -185,22 +194,40 @@ async fn run<T: GenServer>(
     // messages. A panic in a handler unwinds out of the loop, whose borrow of
     // the state then ends, and `terminate` gets the state as the panic left it.
     let ExitGuard { ctx, batch, .. } = &mut guard;
-    let reason = match CatchUnwind::new(receive::receive_loop(&mut state, ctx, batch)).await {
-        Ok(reason) => reason,
-        Err(message) => ExitReason::Panic(message),
-    };
+    let (reason, mut panicked) =
+        match CatchUnwind::new(receive::receive_loop(&mut state, ctx, batch)).await {
+            Ok(reason) => (reason, None),
+            Err(panicked) => (
+                ExitReason::Panic(Arc::clone(&panicked.message)),
+                Some(panicked),
+            ),
+        };
+    let mut during = "a handler";
     let reason = match CatchUnwind::new(state.terminate(&reason)).await {
         Ok(()) => reason,
-        Err(message) => ExitReason::Panic(message),
+        Err(in_terminate) => {
+            during = "terminate";
+            let reason = ExitReason::Panic(Arc::clone(&in_terminate.message));
+            panicked = Some(in_terminate);
+            reason
+        }
     };
+    if !reason.is_normal() {
+        let shown = report::debug(&State(&state));
+        guard.crashed(during, &reason, panicked.as_ref(), Some(shown));
+    }
     // `{:stop, reason, reply, state}`: the reply goes once `terminate` has
     // run, whether or not it panicked.
     for reply in guard.ctx.take_replies() {
-        let _ = panic::catch(reply);
+        panic::catch_and_log("sending a reply", reply);
     }
     let reason = match panic::catch(move || drop(state)) {
         Ok(()) => reason,
-        Err(message) => ExitReason::Panic(message),
+        Err(in_drop) => {
+            let reason = ExitReason::Panic(Arc::clone(&in_drop.message));
+            guard.crashed("dropping the state", &reason, Some(&in_drop), None);
+            reason
+        }
     };
     guard.finish(reason);
 }
@@ -215,6 +242,25 @@ struct ExitGuard<T: GenServer> {
 }
 
 impl<T: GenServer> ExitGuard<T> {
+    /// Reports the server's abnormal end, unless `reason` is orderly.
+    fn crashed(
+        &self,
+        during: &'static str,
+        reason: &ExitReason,
+        panicked: Option<&panic::Panicked>,
+        state: Option<String>,
+    ) {
+        let server = self.ctx.server();
+        let crashed = report::Crashed {
+            id: server.id,
+            name: server.name.as_deref(),
+            type_name: type_name::<T>(),
+            during,
+        };
+        let message = self.ctx.sys().and_then(SysState::last_message);
+        crashed.report(reason, panicked, message, state);
+    }
+
     /// Unlinks from the parent after a failed `init`, whose failure reaches
     /// the parent as the start's error, not as an exit signal.
     fn leave_parent(&self) {
@@ -240,6 +286,7 @@ impl<T: GenServer> ExitGuard<T> {
     fn finish(&mut self, reason: ExitReason) {
         self.finished = true;
         let server = Arc::clone(self.ctx.server());
+        sys::table::remove(server.id);
         // The name first: no one can find by it a server that refuses
         // messages, and a caller that gets `NoProc` finds the name free.
         if let Some(name) = &server.name {
@@ -250,7 +297,9 @@ impl<T: GenServer> ExitGuard<T> {
         // on `exited`) can count on the supervisor and the watchers having
         // theirs in their mailboxes already.
         if let Some(links) = links {
-            let _ = panic::catch(|| links.propagate(server.id, &reason));
+            panic::catch_and_log("telling linked servers", || {
+                links.propagate(server.id, &reason);
+            });
         }
         server.exit.set(reason);
         // Dropping a queued message runs its arguments' destructors, which
@@ -258,7 +307,9 @@ impl<T: GenServer> ExitGuard<T> {
         let queued = (queued, timers);
         let batch = std::mem::take(&mut self.batch);
         let requests = self.ctx.take_requests();
-        let _ = panic::catch(move || drop((batch, queued, requests)));
+        panic::catch_and_log("dropping the queued messages", move || {
+            drop((batch, queued, requests));
+        });
     }
 }
 

@@ -31,6 +31,7 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use crate::link::{Down, Links};
+use crate::sys::Request;
 use crate::timer::{Kind, Removed, Taken, TimerKey, Timers};
 use crate::{ExitReason, GenServer};
 
@@ -56,6 +57,8 @@ pub(crate) enum Envelope<T: GenServer> {
     /// A server this one monitors has stopped. Boxed: notices are rare, and
     /// every slot of the queue is as large as its largest kind.
     Down(Box<Down>),
+    /// A system request (`:sys`), answered between two messages.
+    System(Request),
 }
 
 /// What a closed mailbox still held: the queue, the timers and the links.
@@ -119,6 +122,9 @@ pub(crate) struct Mailbox<T: GenServer> {
 
 pub(crate) struct Shared<T: GenServer> {
     queue: VecDeque<Envelope<T>>,
+    /// How many envelopes were ever queued, system requests aside: with the
+    /// count the server took, the length of its mailbox, batch included.
+    sent: u64,
     /// Set while the receiver waits for a message; a sender takes and wakes it.
     receiver: Option<Waker>,
     /// No handle to the server is left: once the queue is empty, nothing can
@@ -141,6 +147,11 @@ impl<T: GenServer> Shared<T> {
     /// Queues `envelope`; the caller wakes the receiver it returns once the
     /// lock is released.
     pub(crate) fn push(&mut self, envelope: Envelope<T>) -> Option<Waker> {
+        // System requests are not messages: inspecting a server does not
+        // change what it shows.
+        if !matches!(envelope, Envelope::System(_)) {
+            self.sent += 1;
+        }
         self.queue.push_back(envelope);
         self.receiver.take()
     }
@@ -156,6 +167,7 @@ impl<T: GenServer> Mailbox<T> {
         Self {
             shared: Mutex::new(Shared {
                 queue: VecDeque::new(),
+                sent: 0,
                 receiver: None,
                 unreachable: false,
                 closed: false,
@@ -196,6 +208,7 @@ impl<T: GenServer> Mailbox<T> {
             if shared.closed {
                 return Err(envelope);
             }
+            shared.sent += 1;
             shared.queue.push_back(envelope);
             if shared.queue.len() >= SPARE {
                 shared.receiver.take()
@@ -207,6 +220,11 @@ impl<T: GenServer> Mailbox<T> {
             receiver.wake();
         }
         Ok(())
+    }
+
+    /// How many envelopes were ever queued.
+    pub(crate) fn sent(&self) -> u64 {
+        self.lock().sent
     }
 
     /// `true` once the server has begun to stop.
@@ -279,9 +297,17 @@ impl<T: GenServer> Mailbox<T> {
         let coop = ready!(tokio::task::coop::poll_proceed(cx));
         let locked = expire.map(|now| {
             let mut shared = self.lock();
-            let Shared { queue, timers, .. } = &mut *shared;
+            let Shared {
+                queue,
+                timers,
+                sent,
+                ..
+            } = &mut *shared;
             if let Some(timers) = timers {
-                timers.expire(now, |key| queue.push_back(Envelope::Timer(key)));
+                timers.expire(now, |key| {
+                    *sent += 1;
+                    queue.push_back(Envelope::Timer(key));
+                });
             }
             shared
         });

@@ -1,10 +1,21 @@
-//! Catching a panic inside a future, so that it stops one server only.
+//! Catching a panic inside a future, so that it stops one server only, and
+//! where it happened, for the crash report.
+//!
+//! `catch_unwind` gives the panic's payload but not its location: the
+//! runtime's panic hook, installed with the first server, records the
+//! location (and a backtrace, when `RUST_BACKTRACE` asks for one) of every
+//! panic in a server's task, for the catch that follows on the same thread.
+//! While crash reports go to a `tracing` subscriber, the hook does not print
+//! these panics as well: the crash report says it all, once. Panics outside
+//! servers go to the hook that was there before.
 
 use std::any::Any;
+use std::backtrace::{Backtrace, BacktraceStatus};
+use std::cell::RefCell;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
@@ -24,7 +35,7 @@ impl<F> CatchUnwind<F> {
 }
 
 impl<F: Future> Future for CatchUnwind<F> {
-    type Output = Result<F::Output, Arc<str>>;
+    type Output = Result<F::Output, Panicked>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let inner = self.project().inner;
@@ -32,14 +43,85 @@ impl<F: Future> Future for CatchUnwind<F> {
         // it stops, so no broken invariant inside it can be observed.
         match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
             Ok(poll) => poll.map(Ok),
-            Err(payload) => Poll::Ready(Err(panic_message(payload))),
+            Err(payload) => Poll::Ready(Err(Panicked::new(payload))),
         }
     }
 }
 
+/// A panic the runtime caught: its message, and where it happened when the
+/// runtime's hook saw it.
+#[derive(Debug)]
+pub(crate) struct Panicked {
+    pub(crate) message: Arc<str>,
+    pub(crate) site: Option<Site>,
+}
+
+impl Panicked {
+    fn new(payload: Box<dyn Any + Send>) -> Self {
+        Self {
+            message: panic_message(payload),
+            site: take_site(),
+        }
+    }
+}
+
+/// Where a panic happened, as the runtime's hook recorded it.
+#[derive(Clone, Debug)]
+pub(crate) struct Site {
+    /// `file:line:column`.
+    pub(crate) location: Option<Arc<str>>,
+    /// Captured only when `RUST_BACKTRACE` asks for backtraces.
+    pub(crate) backtrace: Option<Arc<str>>,
+}
+
+thread_local! {
+    /// The site of the last panic in a server's task on this thread, until
+    /// the catch that follows takes it.
+    static LAST_SITE: RefCell<Option<Site>> = const { RefCell::new(None) };
+}
+
+fn take_site() -> Option<Site> {
+    LAST_SITE.with(|last| last.borrow_mut().take())
+}
+
+/// Installs the runtime's panic hook, once per process, in front of the
+/// hook already there.
+pub(crate) fn install_hook() {
+    static INSTALLED: Once = Once::new();
+    INSTALLED.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !crate::context::in_server() {
+                return previous(info);
+            }
+            let quiet = crate::report::reports_panics();
+            let backtrace = quiet.then(Backtrace::capture).and_then(|backtrace| {
+                (backtrace.status() == BacktraceStatus::Captured)
+                    .then(|| backtrace.to_string().into())
+            });
+            let site = Site {
+                location: info.location().map(|at| at.to_string().into()),
+                backtrace,
+            };
+            LAST_SITE.with(|last| *last.borrow_mut() = Some(site));
+            if !quiet {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// Runs `f`, turning a panic into `Err(message)`.
-pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, Arc<str>> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(panic_message)
+pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, Panicked> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(Panicked::new)
+}
+
+/// Runs `f`, user code whose panic the runtime has no one to tell: the
+/// panic is logged (the hook did not print it) and goes no further.
+pub(crate) fn catch_and_log(what: &'static str, f: impl FnOnce()) {
+    if let Err(panicked) = catch(f) {
+        crate::report::discarded_panic(what, &panicked);
+    }
 }
 
 /// The text a panic was raised with: `panic!("...")` carries a `&str` or a

@@ -14,6 +14,7 @@ use crate::exit::ExitSignal;
 use crate::link::{Down, MonitorRef};
 use crate::mailbox::Envelope;
 use crate::server_ref::{Inner, RawRef};
+use crate::sys::{LinksInfo, Request};
 use crate::{ExitReason, GenServer, ServerId, ServerRef, StopError, context};
 
 /// What is told when a monitored server stops: a server (its `Down`
@@ -31,6 +32,10 @@ pub trait Process: Watcher + Any + Send + Sync {
     fn is_closed(&self) -> bool;
     /// Counts one more handle ([`AnyRef`]) to the server.
     fn retain(&self);
+    /// Counts one more handle, unless none is left (the server then stops
+    /// once its mailbox is empty, and must not be kept running by this
+    /// one): `false` then.
+    fn try_retain(&self) -> bool;
     /// Counts one handle fewer.
     fn release(&self);
     /// Queues a request to stop with `reason`; `false` if it is stopping.
@@ -51,6 +56,15 @@ pub trait Process: Watcher + Any + Send + Sync {
     fn remove_monitor(&self, monitor: MonitorRef);
     /// The server, typed again: `Arc<Inner<T>>` for some `T`.
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+    /// The server's type name.
+    fn type_name(&self) -> &'static str;
+    fn mailbox_len(&self) -> usize;
+    fn messages_in(&self) -> u64;
+    fn is_suspended(&self) -> bool;
+    /// Its parent, links and monitors, for `sys::processes`.
+    fn links(&self) -> LinksInfo;
+    /// Queues a system request; `false` if the server is stopping.
+    fn system(&self, request: Request) -> bool;
 }
 
 /// A server that monitors another queues its `Down` notice.
@@ -79,6 +93,22 @@ impl<T: GenServer> Process for Inner<T> {
 
     fn retain(&self) {
         self.handles.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn try_retain(&self) -> bool {
+        let mut handles = self.handles.load(Ordering::Acquire);
+        while handles > 0 {
+            match self.handles.compare_exchange_weak(
+                handles,
+                handles + 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return true,
+                Err(now) => handles = now,
+            }
+        }
+        false
     }
 
     fn release(&self) {
@@ -122,6 +152,30 @@ impl<T: GenServer> Process for Inner<T> {
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
         self
     }
+
+    fn type_name(&self) -> &'static str {
+        std::any::type_name::<T>()
+    }
+
+    fn mailbox_len(&self) -> usize {
+        Inner::mailbox_len(self)
+    }
+
+    fn messages_in(&self) -> u64 {
+        Inner::messages_in(self)
+    }
+
+    fn is_suspended(&self) -> bool {
+        self.suspended.load(Ordering::Relaxed)
+    }
+
+    fn links(&self) -> LinksInfo {
+        self.mailbox.links_info()
+    }
+
+    fn system(&self, request: Request) -> bool {
+        self.mailbox.send(Envelope::System(request)).is_ok()
+    }
 }
 
 /// The weak, type-erased form of `inner`, for links and monitors.
@@ -139,7 +193,7 @@ pub trait ServerHandle: sealed::Sealed {
     fn id(&self) -> ServerId;
 }
 
-mod sealed {
+pub(crate) mod sealed {
     use std::sync::Arc;
 
     use super::Process;
@@ -267,6 +321,11 @@ impl AnyRef {
     pub(crate) fn retained(process: Arc<dyn Process>) -> Self {
         process.retain();
         Self { process }
+    }
+
+    /// A handle to `process`, unless no handle to it is left.
+    pub(crate) fn try_retained(process: Arc<dyn Process>) -> Option<Self> {
+        process.try_retain().then_some(Self { process })
     }
 
     pub(crate) fn process(&self) -> &dyn Process {

@@ -10,14 +10,18 @@ use tokio::time::Instant;
 
 use crate::context::Context;
 use crate::mailbox::{self, Envelope, Recv};
+use crate::sys::{self, Request};
 use crate::timer::Taken as TimerTaken;
 use crate::{ExitReason, GenServer};
 
 /// What the server handles next.
-enum Next<T: GenServer> {
+pub(crate) enum Next<T: GenServer> {
     Message(T::Message),
     Info(T::Info),
     Stop(ExitReason),
+    /// A system request: answered at once, even while suspended, and it
+    /// does not end an idle wait.
+    System(Request),
     /// Every handle is gone and the mailbox is empty.
     Unreachable,
 }
@@ -36,6 +40,7 @@ pub(crate) async fn receive_loop<T: GenServer>(
                 return reason;
             }
             if let Some(info) = ctx.take_continue() {
+                ctx.note_in("continue", &info);
                 state.handle_info(info, ctx).await;
                 continue;
             }
@@ -44,11 +49,41 @@ pub(crate) async fn receive_loop<T: GenServer>(
             }
             ctx.begin_wait();
         }
-        match (Receive { ctx, batch }).await {
-            Next::Message(message) => state.handle_message(message, ctx).await,
-            Next::Info(info) => state.handle_info(info, ctx).await,
+        // What waited while the server was suspended comes first.
+        let held = ctx.sys_mut_if_any().and_then(sys::SysState::take_held);
+        let next = match held {
+            Some(next) => {
+                ctx.server().count_handled(1);
+                next
+            }
+            None => Receive { ctx, batch }.await,
+        };
+        match next {
+            Next::System(request) => sys::handle(request, state, ctx),
+            // A suspended server obeys a stop at once, as OTP's does.
             Next::Stop(reason) => return reason,
+            // No one can resume it: it handles what waits, then stops.
+            Next::Unreachable if ctx.sys().is_some_and(sys::SysState::has_held) => {
+                ctx.sys_mut().resume();
+                let server = ctx.server();
+                server
+                    .suspended
+                    .store(false, std::sync::atomic::Ordering::Relaxed);
+            }
             Next::Unreachable => return ExitReason::Normal,
+            // Held, it counts as waiting in the mailbox again.
+            next if ctx.sys().is_some_and(sys::SysState::is_suspended) => {
+                ctx.server().count_handled(-1);
+                ctx.sys_mut().hold(next);
+            }
+            Next::Message(message) => {
+                ctx.note_in("message", &message);
+                state.handle_message(message, ctx).await;
+            }
+            Next::Info(info) => {
+                ctx.note_in("info", &info);
+                state.handle_info(info, ctx).await;
+            }
         }
     }
 }
@@ -75,6 +110,11 @@ impl<T: GenServer> Future for Receive<'_, T> {
             } else {
                 ready!(mailbox::poll_batch(batch, cx)).map(Recv::Envelope)
             };
+            if let Some(Recv::Envelope(envelope)) = &received {
+                if !matches!(envelope, Envelope::System(_)) {
+                    ctx.server().count_handled(1);
+                }
+            }
             let next = match received {
                 // The idle timeout: no message came in time.
                 None => match ctx.take_idle_info() {
@@ -84,6 +124,10 @@ impl<T: GenServer> Future for Receive<'_, T> {
                 Some(Recv::Envelope(Envelope::Message(message))) => Next::Message(message),
                 Some(Recv::Envelope(Envelope::Info(info))) => Next::Info(info),
                 Some(Recv::Envelope(Envelope::Stop(reason))) => Next::Stop(reason),
+                // Before the idle wait ends: it goes on.
+                Some(Recv::Envelope(Envelope::System(request))) => {
+                    return Poll::Ready(Next::System(request));
+                }
                 Some(Recv::Envelope(Envelope::Down(down))) => {
                     match ctx.server().mailbox.take_down(*down) {
                         Some(info) => Next::Info(info),

@@ -27,10 +27,11 @@ use crate::{Context, ExitReason};
 ///    the reason, unless it is killed.
 pub trait GenServer: Sized + Send + 'static {
     /// The messages the server accepts: one variant per call or cast handler.
-    type Message: Send + 'static;
+    /// Its `Debug` shows a message in crash reports and traces.
+    type Message: fmt::Debug + Send + 'static;
     /// The info messages the server accepts: one variant per `#[info]`
     /// handler, or [`Infallible`](std::convert::Infallible) when it has none.
-    type Info: Send + 'static;
+    type Info: fmt::Debug + Send + 'static;
     /// What `start` takes and hands to [`init`](Self::init).
     type InitArg: Send + 'static;
     /// Why `init` can fail ([`Infallible`](std::convert::Infallible) if it cannot).
@@ -62,14 +63,28 @@ pub trait GenServer: Sized + Send + 'static {
         info: Self::Info,
         ctx: &mut Context<Self>,
     ) -> impl Future<Output = ()> + Send {
+        #[cfg(feature = "tracing")]
         tracing::error!(
             server = %ctx.id(),
             name = ctx.name(),
             info_type = std::any::type_name::<Self::Info>(),
             "info message dropped: the server has no handler for it",
         );
+        #[cfg(not(feature = "tracing"))]
+        let _ = ctx;
         drop(info);
         async {}
+    }
+
+    /// Shows the server's state: in crash reports, in
+    /// [`sys::format_state`](crate::sys::format_state) and on the observer
+    /// page, as OTP's `format_status/1` does.
+    ///
+    /// `#[gen_server]` implements it with the state's `Debug` when the type
+    /// has one, and with a note saying it has none otherwise: to hide a
+    /// secret, implement `Debug` by hand. This default writes that note.
+    fn format_state(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        crate::show::format_state(f, None, std::any::type_name::<Self>())
     }
 
     /// Runs once when the server stops, with the reason; does nothing by default.

@@ -4,7 +4,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::num::NonZeroU64;
 use std::ops::Deref;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -22,6 +22,12 @@ use crate::{
 pub struct ServerId(NonZeroU64);
 
 impl ServerId {
+    /// The number in `<0.N.0>`: unique among the servers of this process,
+    /// never reused.
+    pub fn get(self) -> u64 {
+        self.0.get()
+    }
+
     pub(crate) fn next() -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -44,6 +50,46 @@ pub(crate) struct Inner<T: GenServer> {
     pub(crate) handles: AtomicUsize,
     pub(crate) mailbox: Mailbox<T>,
     pub(crate) exit: ExitSignal,
+    /// The envelopes the server has taken from its mailbox: written by the
+    /// server alone, read by [`sys::processes`](crate::sys::processes).
+    pub(crate) handled: AtomicU64,
+    /// Set while the server is suspended, for `sys::processes`.
+    pub(crate) suspended: AtomicBool,
+}
+
+impl<T: GenServer> Inner<T> {
+    pub(crate) fn new(id: ServerId, name: Option<Box<str>>) -> Self {
+        Self {
+            id,
+            name,
+            handles: AtomicUsize::new(1),
+            mailbox: Mailbox::new(),
+            exit: ExitSignal::new(),
+            handled: AtomicU64::new(0),
+            suspended: AtomicBool::new(false),
+        }
+    }
+
+    /// Counts one envelope taken from the mailbox (`1`), or held back
+    /// while the server is suspended (`-1`). Only the server's task writes
+    /// the counter: a load and a store, no locked instruction.
+    #[inline]
+    pub(crate) fn count_handled(&self, by: i8) {
+        let handled = self.handled.load(Ordering::Relaxed);
+        let handled = handled.wrapping_add_signed(i64::from(by));
+        self.handled.store(handled, Ordering::Relaxed);
+    }
+
+    pub(crate) fn messages_in(&self) -> u64 {
+        self.handled.load(Ordering::Relaxed)
+    }
+
+    /// The envelopes waiting: sent, not yet taken.
+    pub(crate) fn mailbox_len(&self) -> usize {
+        let handled = self.messages_in();
+        let sent = self.mailbox.sent();
+        usize::try_from(sent.saturating_sub(handled)).unwrap_or(usize::MAX)
+    }
 }
 
 impl<T: GenServer> TimerTable for Inner<T> {

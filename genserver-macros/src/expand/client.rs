@@ -110,6 +110,7 @@ pub(super) fn client(server: &Server<'_>) -> TokenStream {
         }
 
         #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]
+        #[allow(clippy::used_underscore_binding)]
         impl #impl_generics #client #ty_generics #where_clause {
             #(#functions)*
         }

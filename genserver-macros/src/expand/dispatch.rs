@@ -66,9 +66,10 @@ pub(super) fn gen_server_impl(server: &Server<'_>) -> TokenStream {
         }
     });
     let arg = hidden("arg");
+    let formatter = hidden("f");
     quote! {
         #[automatically_derived]
-        #[allow(deprecated)]
+        #[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
         impl #impl_generics #krate::__private::GenServer for #self_ty #where_clause {
             type Message = #message #ty_generics;
             type Info = #info_type;
@@ -93,6 +94,15 @@ pub(super) fn gen_server_impl(server: &Server<'_>) -> TokenStream {
             #handle_info
 
             #terminate
+
+            fn format_state(&self, #formatter: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                use #krate::__private::{ShowDebug as _, ShowOpaque as _};
+                #krate::__private::format_state(
+                    #formatter,
+                    (&&#krate::__private::Show(self)).__genserver_debug(),
+                    ::core::any::type_name::<Self>(),
+                )
+            }
         }
     }
 }
@@ -112,6 +122,14 @@ fn arm(server: &Server<'_>, enum_name: &Ident, handler: &Handler<'_>) -> TokenSt
     if handler.kind == Kind::Call {
         let field = reply_field(handler);
         let krate = &server.krate;
+        let value = hidden("value");
+        // Shows the reply in a trace, if its type has a `Debug`.
+        let show = quote! {
+            |#value| {
+                use #krate::__private::{ShowDebug as _, ShowOpaque as _};
+                (&&#krate::__private::Show(#value)).__genserver_debug()
+            }
+        };
         let body = if handler.reply_slot().is_some() {
             // The handler answers through the slot itself.
             quote!(#invoke;)
@@ -121,17 +139,19 @@ fn arm(server: &Server<'_>, enum_name: &Ident, handler: &Handler<'_>) -> TokenSt
             if matches!(handler.original.sig.output, syn::ReturnType::Default) {
                 quote! {
                     #invoke;
-                    #krate::__private::reply(#ctx, #slot, ());
+                    #krate::__private::reply(#ctx, #slot, (), #show);
                 }
             } else {
-                let value = hidden("value");
                 quote! {
                     let #value = #invoke;
-                    #krate::__private::reply(#ctx, #slot, #value);
+                    #krate::__private::reply(#ctx, #slot, #value, #show);
                 }
             }
         } else {
-            quote!(let _ = #slot.send(#invoke);)
+            quote! {
+                let #value = #invoke;
+                #krate::__private::reply(#ctx, #slot, #value, #show);
+            }
         };
         quote! {
             #(#cfgs)*

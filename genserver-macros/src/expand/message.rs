@@ -5,8 +5,11 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::Ident;
+use syn::ext::IdentExt as _;
 
-use super::{field_decls, forwarded, has_docs, phantom_variant, reply_field, reply_type};
+use super::{
+    field_decls, field_idents, forwarded, has_docs, phantom_variant, reply_field, reply_type,
+};
 use crate::ast::{Handler, Server, hidden};
 use crate::attr::{self, Kind};
 
@@ -64,16 +67,34 @@ pub(super) fn handler_enum<'a>(
     });
     let phantom = phantom_variant(server);
     let (impl_generics, ty_generics, _) = generics.split_for_impl();
+    let krate = &server.krate;
+    let formatter = hidden("f");
     let debug_arms = handlers.map(|handler| {
         let variant = &handler.variant;
         let cfgs = forwarded(&handler.original.attrs, attr::forwards_to_arm);
         let name = variant.to_string();
-        let (pattern, shown) = if unit && handler.fields().next().is_none() {
-            (quote!(Self::#variant), quote!(f.write_str(#name)))
+        let idents: Vec<&Ident> = field_idents(handler).collect();
+        let call = handler.kind == Kind::Call;
+        let (pattern, shown) = if unit && idents.is_empty() && !call {
+            (quote!(Self::#variant), quote!(#formatter.write_str(#name)))
         } else {
+            let names = idents.iter().map(|ident| ident.unraw().to_string());
+            let finish = if call {
+                quote!(finish_non_exhaustive)
+            } else {
+                quote!(finish)
+            };
             (
-                quote!(Self::#variant { .. }),
-                quote!(f.debug_struct(#name).finish_non_exhaustive()),
+                quote!(Self::#variant { #(ref #idents,)* .. }),
+                quote! {{
+                    use #krate::__private::{ShowDebug as _, ShowOpaque as _};
+                    #formatter.debug_struct(#name)
+                        #(.field(
+                            #names,
+                            &#krate::__private::Arg((&&#krate::__private::Show(#idents)).__genserver_debug()),
+                        ))*
+                        .#finish()
+                }},
             )
         };
         quote! {
@@ -93,12 +114,13 @@ pub(super) fn handler_enum<'a>(
             #phantom
         }
 
-        /// Shows which handler a message is for, not its arguments, which
-        /// need not implement `Debug`.
+        /// Shows which handler a message is for, with the arguments whose
+        /// types implement `Debug` (the others as `_`): in crash reports
+        /// and traces.
         #[automatically_derived]
-        #[allow(deprecated)]
+        #[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
         impl #impl_generics ::core::fmt::Debug for #name #ty_generics #where_clause {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn fmt(&self, #formatter: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 match *self {
                     #(#debug_arms)*
                     #phantom_arm

@@ -14,6 +14,7 @@ use super::{Down, Exit, MonitorRef};
 use crate::id_hash::IdMap;
 use crate::mailbox::{Envelope, Mailbox};
 use crate::process::{Process, Watcher};
+use crate::sys::LinksInfo;
 use crate::{ExitReason, GenServer, ServerId};
 
 /// Beyond this many entries, a vector becomes a hash map.
@@ -339,6 +340,26 @@ impl<T: GenServer> Mailbox<T> {
         let parent = shared.links.as_mut()?.parent.take();
         tidy(&mut shared.links);
         parent
+    }
+
+    /// The parent, the other links and how many watch the server.
+    pub(crate) fn links_info(&self) -> LinksInfo {
+        let shared = self.lock();
+        let Some(links) = shared.links.as_deref() else {
+            return LinksInfo::default();
+        };
+        let linked = match &links.linked {
+            Entries::Few(few) => few.iter().map(|(id, _)| *id).collect(),
+            Entries::Many(many) => many.keys().copied().collect(),
+        };
+        LinksInfo {
+            parent: links.parent.as_ref().map(|(id, _)| *id),
+            linked,
+            monitors: links
+                .monitors
+                .as_ref()
+                .map_or(0, |monitors| monitors.watchers.len()),
+        }
     }
 
     /// The parent, while linked.

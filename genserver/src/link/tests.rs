@@ -142,11 +142,5 @@ fn a_removed_monitor_is_not_notified() {
 }
 
 fn probe() -> Arc<Inner<Probe>> {
-    Arc::new(Inner {
-        id: ServerId::next(),
-        name: None,
-        handles: std::sync::atomic::AtomicUsize::new(1),
-        mailbox: Mailbox::new(),
-        exit: crate::exit::ExitSignal::new(),
-    })
+    Arc::new(Inner::new(ServerId::next(), None))
 }

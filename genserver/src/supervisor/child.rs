@@ -63,7 +63,35 @@ impl ChildCount {
 /// start function did not link it is linked now; one that already stopped
 /// gets its exit notice queued, as if the link had been there.
 pub(crate) async fn start<S: ReceivesExit>(spec: &ChildSpec, ctx: &mut Context<S>) -> Started {
-    let child = spec.start(None).await?;
+    let child = match spec.start(None).await {
+        Ok(child) => child,
+        Err(reason) => {
+            #[cfg(feature = "tracing")]
+            tracing::error!(
+                target: TARGET,
+                supervisor = %ctx.id(),
+                child = &*spec.inner.id,
+                reason = &*reason,
+                "supervisor {} failed to start child {:?}: {reason}",
+                ctx.id(),
+                spec.inner.id,
+            );
+            return Err(reason);
+        }
+    };
+    #[cfg(feature = "tracing")]
+    if let Some(child) = &child {
+        tracing::info!(
+            target: TARGET,
+            supervisor = %ctx.id(),
+            child = &*spec.inner.id,
+            server = %child.id(),
+            "supervisor {} started child {:?} as {}",
+            ctx.id(),
+            spec.inner.id,
+            child.id(),
+        );
+    }
     if let Some(child) = &child {
         // A start function with `start_link` linked it already.
         if !ctx.server().mailbox.is_linked(child.id()) && ctx.link(child).is_err() {
@@ -155,8 +183,43 @@ impl Intensity {
     }
 }
 
+/// The `tracing` target of supervisor reports.
+#[cfg(feature = "tracing")]
+const TARGET: &str = "genserver::supervisor";
+
+/// Reports that child `id` of the supervisor of `ctx` stopped, unless it
+/// stopped in good order: OTP's `child_terminated` report.
+pub(crate) fn exited<S: ReceivesExit>(ctx: &Context<S>, id: &str, exit: &Exit) {
+    #[cfg(feature = "tracing")]
+    if !exit.reason.is_normal() {
+        tracing::error!(
+            target: TARGET,
+            supervisor = %ctx.id(),
+            child = id,
+            server = %exit.from,
+            reason = %exit.reason,
+            "supervisor {}: child {id:?} ({}) terminated: {}",
+            ctx.id(),
+            exit.from,
+            exit.reason,
+        );
+    }
+    #[cfg(not(feature = "tracing"))]
+    let _ = (ctx, id, exit);
+}
+
 /// The reason a supervisor stops with when it gives up: `shutdown`, as in
-/// OTP, so that a transient supervisor is not restarted by its own.
-pub(crate) fn too_many_restarts() -> ExitReason {
+/// OTP, so that a transient supervisor is not restarted by its own; OTP's
+/// `reached_max_restart_intensity` report says why.
+pub(crate) fn too_many_restarts<S: ReceivesExit>(ctx: &Context<S>) -> ExitReason {
+    #[cfg(feature = "tracing")]
+    tracing::error!(
+        target: TARGET,
+        supervisor = %ctx.id(),
+        "supervisor {} shutting down: reached the maximum restart intensity",
+        ctx.id(),
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = ctx;
     ExitReason::Shutdown
 }

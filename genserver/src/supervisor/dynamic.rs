@@ -211,6 +211,7 @@ impl DynamicSupervisor {
     #[info]
     async fn exit(&mut self, exit: Exit, ctx: &mut Context<Self>) {
         if let Some(child) = self.children.remove(&exit.from) {
+            child::exited(ctx, &child.spec.inner.id, &exit);
             self.on_exit(exit.from, child.spec, &exit.reason, ctx).await;
         }
     }
@@ -265,7 +266,8 @@ impl DynamicSupervisor {
                 .collect();
             child::stop_all(children).await;
             self.restarting.clear();
-            ctx.stop(child::too_many_restarts());
+            let reason = child::too_many_restarts(ctx);
+            ctx.stop(reason);
             return;
         }
         match child::start(&spec, ctx).await {

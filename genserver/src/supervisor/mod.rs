@@ -418,6 +418,7 @@ impl Supervisor {
             return;
         };
         let child = &mut self.children[index];
+        child::exited(ctx, &child.spec.inner.id, &exit);
         child.state = ChildState::Undefined;
         let restart = child.spec.inner.restart;
         if restart == Restart::Temporary {
@@ -488,7 +489,8 @@ impl Supervisor {
     async fn restart(&mut self, index: usize, ctx: &mut Context<Self>) {
         if !self.intensity.add() {
             self.stop_children(0, ctx).await;
-            ctx.stop(child::too_many_restarts());
+            let reason = child::too_many_restarts(ctx);
+            ctx.stop(reason);
             return;
         }
         let group = match self.options.strategy {

@@ -1,0 +1,210 @@
+//! What observability costs on the message path: call latency and cast
+//! throughput of genserver against the hand-written tokio actor, with no
+//! `tracing` subscriber and with one at the info level (the `fmt`
+//! subscriber, writing to a sink), in the same process and run. Run it
+//! once more with `--no-default-features` for the figures with the
+//! `tracing` feature compiled out.
+//!
+//! `bash genserver/benches/ratios.sh 5 "" observability` prints the ratios.
+
+#![allow(missing_docs)]
+#![allow(clippy::wildcard_imports)]
+
+use std::collections::HashMap;
+
+mod common;
+
+use common::*;
+use divan::Bencher;
+use divan::counter::ItemsCount;
+use genserver::prelude::*;
+use tokio::sync::{mpsc, oneshot};
+
+fn main() {
+    divan::main();
+}
+
+#[derive(Debug, Default)]
+struct Kv {
+    map: HashMap<u64, u64>,
+}
+
+#[gen_server]
+impl Kv {
+    #[call]
+    fn get(&mut self, key: u64) -> Option<u64> {
+        self.map.get(&key).copied()
+    }
+
+    #[cast]
+    fn put(&mut self, key: u64, value: u64) {
+        self.map.insert(key, value);
+    }
+}
+
+enum Msg {
+    Get(u64, oneshot::Sender<Option<u64>>),
+    Put(u64, u64),
+}
+
+/// The hand-written actor: the cost floor.
+fn spawn_hand_written() -> mpsc::UnboundedSender<Msg> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut map = HashMap::new();
+        while let Some(msg) = rx.recv().await {
+            match msg {
+                Msg::Get(key, reply) => {
+                    let _ = reply.send(map.get(&key).copied());
+                }
+                Msg::Put(key, value) => {
+                    map.insert(key, value);
+                }
+            }
+        }
+    });
+    tx
+}
+
+async fn hand_written_get(tx: &mpsc::UnboundedSender<Msg>, key: u64) -> Option<u64> {
+    let (reply, answer) = oneshot::channel();
+    assert!(tx.send(Msg::Get(key, reply)).is_ok(), "running");
+    answer.await.expect("replied")
+}
+
+const CALLS: u64 = 1_000;
+const CASTS: u64 = 100_000;
+
+/// Runs `f` with an info-level `fmt` subscriber writing to a sink as this
+/// thread's default, or with none.
+fn with_subscriber<R>(info: bool, f: impl FnOnce() -> R) -> R {
+    if info {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(std::io::sink)
+            .finish();
+        tracing::subscriber::with_default(subscriber, f)
+    } else {
+        f()
+    }
+}
+
+fn calls_baseline(bencher: Bencher<'_, '_>, info: bool) {
+    with_subscriber(info, || {
+        let runtime = current_thread();
+        let tx = runtime.block_on(async { spawn_hand_written() });
+        assert!(tx.send(Msg::Put(1, 7)).is_ok());
+        bencher.counter(ItemsCount::new(CALLS)).bench_local(|| {
+            runtime.block_on(async {
+                for _ in 0..CALLS {
+                    assert_eq!(hand_written_get(&tx, 1).await, Some(7));
+                }
+            });
+        });
+    });
+}
+
+fn calls_genserver(bencher: Bencher<'_, '_>, info: bool) {
+    with_subscriber(info, || {
+        let runtime = current_thread();
+        let server = runtime.block_on(Kv::start(Kv::default())).unwrap();
+        server.put(1, 7).unwrap();
+        bencher.counter(ItemsCount::new(CALLS)).bench_local(|| {
+            runtime.block_on(async {
+                for _ in 0..CALLS {
+                    assert_eq!(server.get(1).await.unwrap(), Some(7));
+                }
+            });
+        });
+    });
+}
+
+fn casts_baseline(bencher: Bencher<'_, '_>, info: bool) {
+    with_subscriber(info, || {
+        let runtime = current_thread();
+        let tx = runtime.block_on(async { spawn_hand_written() });
+        bencher.counter(ItemsCount::new(CASTS)).bench_local(|| {
+            runtime.block_on(async {
+                for n in 0..CASTS {
+                    assert!(tx.send(Msg::Put(1, n)).is_ok());
+                }
+                assert_eq!(hand_written_get(&tx, 1).await, Some(CASTS - 1));
+            });
+        });
+    });
+}
+
+fn casts_genserver(bencher: Bencher<'_, '_>, info: bool) {
+    with_subscriber(info, || {
+        let runtime = current_thread();
+        let server = runtime.block_on(Kv::start(Kv::default())).unwrap();
+        bencher.counter(ItemsCount::new(CASTS)).bench_local(|| {
+            runtime.block_on(async {
+                for n in 0..CASTS {
+                    server.put(1, n).unwrap();
+                }
+                assert_eq!(server.get(1).await.unwrap(), Some(CASTS - 1));
+            });
+        });
+    });
+}
+
+/// No subscriber: `tracing` compiled in (unless built without the
+/// feature), nobody listening.
+mod no_subscriber_call {
+    use super::*;
+
+    #[divan::bench]
+    fn baseline(bencher: Bencher<'_, '_>) {
+        calls_baseline(bencher, false);
+    }
+
+    #[divan::bench]
+    fn genserver(bencher: Bencher<'_, '_>) {
+        calls_genserver(bencher, false);
+    }
+}
+
+mod no_subscriber_cast {
+    use super::*;
+
+    #[divan::bench(sample_count = 20)]
+    fn baseline(bencher: Bencher<'_, '_>) {
+        casts_baseline(bencher, false);
+    }
+
+    #[divan::bench(sample_count = 20)]
+    fn genserver(bencher: Bencher<'_, '_>) {
+        casts_genserver(bencher, false);
+    }
+}
+
+/// A subscriber at the info level: crash reports are listened for, so each
+/// server records the message it handles (its `Debug`, at most 4 KiB).
+mod info_subscriber_call {
+    use super::*;
+
+    #[divan::bench]
+    fn baseline(bencher: Bencher<'_, '_>) {
+        calls_baseline(bencher, true);
+    }
+
+    #[divan::bench]
+    fn genserver(bencher: Bencher<'_, '_>) {
+        calls_genserver(bencher, true);
+    }
+}
+
+mod info_subscriber_cast {
+    use super::*;
+
+    #[divan::bench(sample_count = 20)]
+    fn baseline(bencher: Bencher<'_, '_>) {
+        casts_baseline(bencher, true);
+    }
+
+    #[divan::bench(sample_count = 20)]
+    fn genserver(bencher: Bencher<'_, '_>) {
+        casts_genserver(bencher, true);
+    }
+}

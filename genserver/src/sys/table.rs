@@ -1,0 +1,85 @@
+//! The table of running servers, for [`processes`](super::processes): a
+//! few partitions by id, each behind its own lock, touched when a server
+//! starts and when it stops, never on the message path.
+
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError, Weak};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::ServerId;
+use crate::id_hash::IdMap;
+use crate::process::Process;
+
+/// One running server.
+pub(super) struct Entry {
+    pub(super) process: Weak<dyn Process>,
+    pub(super) started: Instant,
+}
+
+type Partition = Mutex<IdMap<ServerId, Entry>>;
+
+/// The partitions: as many as the machine has threads, rounded up to a power
+/// of two, so that servers starting on different threads seldom meet.
+fn partitions() -> &'static [Partition] {
+    static PARTITIONS: OnceLock<Box<[Partition]>> = OnceLock::new();
+    PARTITIONS.get_or_init(|| {
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        (0..threads.next_power_of_two())
+            .map(|_| Mutex::new(IdMap::default()))
+            .collect()
+    })
+}
+
+fn partition(id: ServerId) -> MutexGuard<'static, IdMap<ServerId, Entry>> {
+    let partitions = partitions();
+    // Ids are sequential: consecutive servers land in different partitions.
+    let index = usize::try_from(id.get()).unwrap_or(0) & (partitions.len() - 1);
+    partitions[index]
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Records a server that is starting.
+pub(crate) fn insert(id: ServerId, process: Weak<dyn Process>) {
+    let entry = Entry {
+        process,
+        started: Instant::now(),
+    };
+    partition(id).insert(id, entry);
+}
+
+/// How many servers' room a partition keeps, however empty.
+const SPARE: usize = 64;
+
+/// Forgets a server that has stopped. A partition that a wave of servers
+/// grew gives its room back once it is three-quarters empty.
+pub(crate) fn remove(id: ServerId) {
+    let mut partition = partition(id);
+    let removed = partition.remove(&id);
+    let len = partition.len();
+    if partition.capacity() > SPARE && len < partition.capacity() / 4 {
+        partition.shrink_to(len * 2);
+    }
+    drop(partition);
+    drop(removed);
+}
+
+/// How long the server has been running, if it is in the table.
+pub(super) fn uptime(id: ServerId) -> Option<Duration> {
+    partition(id).get(&id).map(|entry| entry.started.elapsed())
+}
+
+/// Every running server with its uptime, one partition locked at a time.
+pub(super) fn snapshot() -> Vec<(std::sync::Arc<dyn Process>, Duration)> {
+    let mut all = Vec::new();
+    for partition in partitions() {
+        let partition = partition.lock().unwrap_or_else(PoisonError::into_inner);
+        all.extend(
+            partition
+                .values()
+                .filter_map(|entry| Some((entry.process.upgrade()?, entry.started.elapsed()))),
+        );
+    }
+    all
+}
