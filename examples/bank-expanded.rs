@@ -163,6 +163,19 @@ impl ::core::fmt::Debug for AccountMsg {
         }
     }
 }
+#[allow(deprecated, dead_code)]
+impl AccountMsg {
+    /// The variant's name: what a crash report records of the
+    /// message by default.
+    fn __genserver_name(&self) -> &'static str {
+        match *self {
+            Self::Deposit { .. } => "Deposit",
+            Self::Withdraw { .. } => "Withdraw",
+            Self::Freeze { .. } => "Freeze",
+            Self::Statement { .. } => "Statement",
+        }
+    }
+}
 /// The client of [`Account`]: one function per handler. `ServerRef<Account>` dereferences to it, so call them on the server's handle.
 #[allow(unreachable_pub)]
 pub struct AccountClient
@@ -326,6 +339,9 @@ where
                 );
             }
         }
+    }
+    fn message_name(__genserver_message: &Self::Message) -> &'static str {
+        AccountMsg::__genserver_name(__genserver_message)
     }
     async fn terminate(&mut self, __genserver_reason: &::genserver::__private::ExitReason) {
         Self::close(self, __genserver_reason);

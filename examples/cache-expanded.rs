@@ -166,6 +166,24 @@ where
         }
     }
 }
+#[allow(deprecated, dead_code)]
+impl<K, V> CacheMsg<K, V>
+where
+    K: Eq + Hash + Clone + Debug,
+    V: Clone,
+{
+    /// The variant's name: what a crash report records of the
+    /// message by default.
+    fn __genserver_name(&self) -> &'static str {
+        match *self {
+            Self::PutAll { .. } => "PutAll",
+            Self::Get { .. } => "Get",
+            Self::Forget { .. } => "Forget",
+            Self::Keys { .. } => "Keys",
+            Self::__GenServerPhantom(_, __genserver_never) => match __genserver_never {},
+        }
+    }
+}
 /// The client of [`Cache`]: one function per handler. `ServerRef<Cache>` dereferences to it, so call them on the server's handle.
 #[allow(unreachable_pub)]
 pub struct CacheClient<K, V>
@@ -354,6 +372,9 @@ where
             }
             CacheMsg::__GenServerPhantom(_, __genserver_never) => match __genserver_never {},
         }
+    }
+    fn message_name(__genserver_message: &Self::Message) -> &'static str {
+        CacheMsg::__genserver_name(__genserver_message)
     }
     fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};

@@ -205,6 +205,20 @@ impl ::core::fmt::Debug for MemberMsg {
         }
     }
 }
+#[allow(deprecated, dead_code)]
+impl MemberMsg {
+    /// The variant's name: what a crash report records of the
+    /// message by default.
+    fn __genserver_name(&self) -> &'static str {
+        match *self {
+            Self::Join { .. } => "Join",
+            Self::Leave { .. } => "Leave",
+            Self::Deliver { .. } => "Deliver",
+            Self::Read { .. } => "Read",
+            Self::Nickname { .. } => "Nickname",
+        }
+    }
+}
 /// The client of [`Member`]: one function per handler. `ServerRef<Member>` dereferences to it, so call them on the server's handle.
 #[allow(unreachable_pub)]
 pub struct MemberClient
@@ -413,6 +427,9 @@ where
                 );
             }
         }
+    }
+    fn message_name(__genserver_message: &Self::Message) -> &'static str {
+        MemberMsg::__genserver_name(__genserver_message)
     }
     fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
@@ -634,6 +651,17 @@ impl ::core::fmt::Debug for RoomMsg {
         }
     }
 }
+#[allow(deprecated, dead_code)]
+impl RoomMsg {
+    /// The variant's name: what a crash report records of the
+    /// message by default.
+    fn __genserver_name(&self) -> &'static str {
+        match *self {
+            Self::Post { .. } => "Post",
+            Self::Posts { .. } => "Posts",
+        }
+    }
+}
 /// The client of [`Room`]: one function per handler. `ServerRef<Room>` dereferences to it, so call them on the server's handle.
 #[allow(unreachable_pub)]
 pub struct RoomClient
@@ -775,6 +803,9 @@ where
                 );
             }
         }
+    }
+    fn message_name(__genserver_message: &Self::Message) -> &'static str {
+        RoomMsg::__genserver_name(__genserver_message)
     }
     fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};

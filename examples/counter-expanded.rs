@@ -85,6 +85,18 @@ impl ::core::fmt::Debug for CounterMsg {
         }
     }
 }
+#[allow(deprecated, dead_code)]
+impl CounterMsg {
+    /// The variant's name: what a crash report records of the
+    /// message by default.
+    fn __genserver_name(&self) -> &'static str {
+        match *self {
+            Self::Advance { .. } => "Advance",
+            Self::Current { .. } => "Current",
+            Self::Reset { .. } => "Reset",
+        }
+    }
+}
 /// The client of [`Counter`]: one function per handler. `ServerRef<Counter>` dereferences to it, so call them on the server's handle.
 #[allow(unreachable_pub)]
 pub struct CounterClient
@@ -209,6 +221,9 @@ where
                 Self::reset(self);
             }
         }
+    }
+    fn message_name(__genserver_message: &Self::Message) -> &'static str {
+        CounterMsg::__genserver_name(__genserver_message)
     }
     fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};

@@ -88,6 +88,17 @@ impl ::core::fmt::Debug for MyServerMsg {
         }
     }
 }
+#[allow(deprecated, dead_code)]
+impl MyServerMsg {
+    /// The variant's name: what a crash report records of the
+    /// message by default.
+    fn __genserver_name(&self) -> &'static str {
+        match *self {
+            Self::Get { .. } => "Get",
+            Self::Put { .. } => "Put",
+        }
+    }
+}
 /// The client of [`MyServer`]: one function per handler. `ServerRef<MyServer>` dereferences to it, so call them on the server's handle.
 #[allow(unreachable_pub)]
 pub struct MyServerClient
@@ -196,6 +207,9 @@ where
                 Self::put(self, key, value);
             }
         }
+    }
+    fn message_name(__genserver_message: &Self::Message) -> &'static str {
+        MyServerMsg::__genserver_name(__genserver_message)
     }
     fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};

@@ -109,6 +109,17 @@ impl ::core::fmt::Debug for RateLimiterMsg {
         }
     }
 }
+#[allow(deprecated, dead_code)]
+impl RateLimiterMsg {
+    /// The variant's name: what a crash report records of the
+    /// message by default.
+    fn __genserver_name(&self) -> &'static str {
+        match *self {
+            Self::Acquire { .. } => "Acquire",
+            Self::Available { .. } => "Available",
+        }
+    }
+}
 /// The client of [`RateLimiter`]: one function per handler. `ServerRef<RateLimiter>` dereferences to it, so call them on the server's handle.
 #[allow(unreachable_pub)]
 pub struct RateLimiterClient
@@ -228,6 +239,9 @@ where
                 );
             }
         }
+    }
+    fn message_name(__genserver_message: &Self::Message) -> &'static str {
+        RateLimiterMsg::__genserver_name(__genserver_message)
     }
     fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};

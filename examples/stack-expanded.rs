@@ -108,6 +108,18 @@ impl ::core::fmt::Debug for StackMsg {
         }
     }
 }
+#[allow(deprecated, dead_code)]
+impl StackMsg {
+    /// The variant's name: what a crash report records of the
+    /// message by default.
+    fn __genserver_name(&self) -> &'static str {
+        match *self {
+            Self::Push { .. } => "Push",
+            Self::Pop { .. } => "Pop",
+            Self::PopOrCrash { .. } => "PopOrCrash",
+        }
+    }
+}
 /// The client of [`Stack`]: one function per handler. `ServerRef<Stack>` dereferences to it, so call them on the server's handle.
 #[allow(unreachable_pub)]
 pub struct StackClient
@@ -241,6 +253,9 @@ where
                 );
             }
         }
+    }
+    fn message_name(__genserver_message: &Self::Message) -> &'static str {
+        StackMsg::__genserver_name(__genserver_message)
     }
     fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};

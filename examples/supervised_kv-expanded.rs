@@ -155,6 +155,18 @@ impl ::core::fmt::Debug for StoreMsg {
         }
     }
 }
+#[allow(deprecated, dead_code)]
+impl StoreMsg {
+    /// The variant's name: what a crash report records of the
+    /// message by default.
+    fn __genserver_name(&self) -> &'static str {
+        match *self {
+            Self::Get { .. } => "Get",
+            Self::Put { .. } => "Put",
+            Self::Incr { .. } => "Incr",
+        }
+    }
+}
 /// The client of [`Store`]: one function per handler. `ServerRef<Store>` dereferences to it, so call them on the server's handle.
 #[allow(unreachable_pub)]
 pub struct StoreClient
@@ -299,6 +311,9 @@ where
                 );
             }
         }
+    }
+    fn message_name(__genserver_message: &Self::Message) -> &'static str {
+        StoreMsg::__genserver_name(__genserver_message)
     }
     async fn terminate(&mut self, __genserver_reason: &::genserver::__private::ExitReason) {
         Self::terminate(self, __genserver_reason);

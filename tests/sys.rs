@@ -5,16 +5,19 @@
 
 #![allow(missing_docs)]
 
+#[path = "support/recorder.rs"]
+mod recorder;
 mod support;
 
 use std::collections::BTreeMap;
-use std::fmt;
+
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use genserver::prelude::*;
 use genserver::sys::{self, SysError};
+use recorder::Recorder;
 use support::{Log, unique_name, within};
 use tokio::sync::{Notify, mpsc};
 use tokio::time::{Instant, sleep};
@@ -293,64 +296,12 @@ async fn system_requests_are_not_seen_by_handlers() {
     assert_eq!(log.events(), ["put a", "get a"]);
 }
 
-/// Records the events with the trace target, with their fields.
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<String>>>);
-
-impl Recorder {
-    fn events(&self) -> Vec<String> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-}
-
-struct Fields(String);
-
-impl tracing::field::Visit for Fields {
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn fmt::Debug) {
-        use fmt::Write as _;
-        let _ = write!(self.0, " {}={value:?}", field.name());
-    }
-}
-
-impl tracing::Subscriber for Recorder {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(1)
-    }
-
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-
-    fn event(&self, event: &tracing::Event<'_>) {
-        if event.metadata().target() != "genserver::trace" {
-            return;
-        }
-        let mut fields = Fields(event.metadata().level().to_string());
-        event.record(&mut fields);
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(fields.0);
-    }
-
-    fn enter(&self, _: &tracing::span::Id) {}
-
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
 /// `sys_SUITE: trace`: each message in and each reply out is an event;
 /// none once tracing is off.
 #[tokio::test]
 async fn trace() {
     let recorder = Recorder::default();
-    let _default = tracing::subscriber::set_default(recorder.clone());
+    let _default = tracing::subscriber::set_default(recorder.subscriber());
     let (server, _) = store().await;
     within(LIMIT, sys::trace(&server, true)).await.unwrap();
     assert!(
@@ -365,17 +316,22 @@ async fn trace() {
     within(LIMIT, sys::trace(&server, false)).await.unwrap();
     server.put("b".into(), 2).unwrap();
     assert_eq!(within(LIMIT, server.get("b".into())).await, Ok(Some(2)));
-    let events = recorder.events();
+    let events: Vec<_> = recorder
+        .events()
+        .into_iter()
+        .filter(|event| event.target == "genserver::trace")
+        .collect();
     let expected = [
-        r#"request=Put { key: "a", value: 1 }"#,
-        "request=Tick",
-        r#"request=Get { key: "a", .. }"#,
-        "reply=Some(1)",
+        ("request", r#"Put { key: "a", value: 1 }"#),
+        ("request", "Tick"),
+        ("request", r#"Get { key: "a", .. }"#),
+        ("reply", "Some(1)"),
     ];
     assert_eq!(events.len(), expected.len(), "{events:#?}");
-    for (event, expected) in events.iter().zip(expected) {
-        assert!(event.starts_with("INFO "), "{event}");
-        assert!(event.contains(expected), "{event} should show {expected}");
+    for (event, (field, shown)) in events.iter().zip(expected) {
+        assert_eq!(event.level, tracing::Level::INFO, "{event:?}");
+        assert_eq!(event.field(field), Some(shown), "{event:?}");
+        assert_eq!(event.spans[0].field("id"), Some(&*server.id().to_string()));
     }
 }
 

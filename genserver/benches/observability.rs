@@ -75,22 +75,35 @@ async fn hand_written_get(tx: &mpsc::UnboundedSender<Msg>, key: u64) -> Option<u
 const CALLS: u64 = 1_000;
 const CASTS: u64 = 100_000;
 
-/// Runs `f` with an info-level `fmt` subscriber writing to a sink as this
-/// thread's default, or with none.
-fn with_subscriber<R>(info: bool, f: impl FnOnce() -> R) -> R {
-    if info {
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::INFO)
-            .with_writer(std::io::sink)
-            .finish();
-        tracing::subscriber::with_default(subscriber, f)
-    } else {
-        f()
-    }
+/// What a workload runs under: no subscriber, or one at the info level
+/// with servers recording the names of their messages (the default) or the
+/// whole messages.
+#[derive(Clone, Copy)]
+enum Watch {
+    Nobody,
+    Names,
+    Full,
 }
 
-fn calls_baseline(bencher: Bencher<'_, '_>, info: bool) {
-    with_subscriber(info, || {
+/// Runs `f` with an info-level `fmt` subscriber writing to a sink as this
+/// thread's default, or with none.
+fn with_subscriber<R>(watch: Watch, f: impl FnOnce() -> R) -> R {
+    genserver::sys::set_recording(match watch {
+        Watch::Full => genserver::sys::Recording::Full,
+        Watch::Nobody | Watch::Names => genserver::sys::Recording::Names,
+    });
+    if matches!(watch, Watch::Nobody) {
+        return f();
+    }
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(std::io::sink)
+        .finish();
+    tracing::subscriber::with_default(subscriber, f)
+}
+
+fn calls_baseline(bencher: Bencher<'_, '_>, watch: Watch) {
+    with_subscriber(watch, || {
         let runtime = current_thread();
         let tx = runtime.block_on(async { spawn_hand_written() });
         assert!(tx.send(Msg::Put(1, 7)).is_ok());
@@ -104,8 +117,8 @@ fn calls_baseline(bencher: Bencher<'_, '_>, info: bool) {
     });
 }
 
-fn calls_genserver(bencher: Bencher<'_, '_>, info: bool) {
-    with_subscriber(info, || {
+fn calls_genserver(bencher: Bencher<'_, '_>, watch: Watch) {
+    with_subscriber(watch, || {
         let runtime = current_thread();
         let server = runtime.block_on(Kv::start(Kv::default())).unwrap();
         server.put(1, 7).unwrap();
@@ -119,8 +132,8 @@ fn calls_genserver(bencher: Bencher<'_, '_>, info: bool) {
     });
 }
 
-fn casts_baseline(bencher: Bencher<'_, '_>, info: bool) {
-    with_subscriber(info, || {
+fn casts_baseline(bencher: Bencher<'_, '_>, watch: Watch) {
+    with_subscriber(watch, || {
         let runtime = current_thread();
         let tx = runtime.block_on(async { spawn_hand_written() });
         bencher.counter(ItemsCount::new(CASTS)).bench_local(|| {
@@ -134,8 +147,8 @@ fn casts_baseline(bencher: Bencher<'_, '_>, info: bool) {
     });
 }
 
-fn casts_genserver(bencher: Bencher<'_, '_>, info: bool) {
-    with_subscriber(info, || {
+fn casts_genserver(bencher: Bencher<'_, '_>, watch: Watch) {
+    with_subscriber(watch, || {
         let runtime = current_thread();
         let server = runtime.block_on(Kv::start(Kv::default())).unwrap();
         bencher.counter(ItemsCount::new(CASTS)).bench_local(|| {
@@ -156,12 +169,12 @@ mod no_subscriber_call {
 
     #[divan::bench]
     fn baseline(bencher: Bencher<'_, '_>) {
-        calls_baseline(bencher, false);
+        calls_baseline(bencher, Watch::Nobody);
     }
 
     #[divan::bench]
     fn genserver(bencher: Bencher<'_, '_>) {
-        calls_genserver(bencher, false);
+        calls_genserver(bencher, Watch::Nobody);
     }
 }
 
@@ -170,28 +183,28 @@ mod no_subscriber_cast {
 
     #[divan::bench(sample_count = 20)]
     fn baseline(bencher: Bencher<'_, '_>) {
-        casts_baseline(bencher, false);
+        casts_baseline(bencher, Watch::Nobody);
     }
 
     #[divan::bench(sample_count = 20)]
     fn genserver(bencher: Bencher<'_, '_>) {
-        casts_genserver(bencher, false);
+        casts_genserver(bencher, Watch::Nobody);
     }
 }
 
 /// A subscriber at the info level: crash reports are listened for, so each
-/// server records the message it handles (its `Debug`, at most 4 KiB).
+/// server records the name of the message it handles.
 mod info_subscriber_call {
     use super::*;
 
     #[divan::bench]
     fn baseline(bencher: Bencher<'_, '_>) {
-        calls_baseline(bencher, true);
+        calls_baseline(bencher, Watch::Names);
     }
 
     #[divan::bench]
     fn genserver(bencher: Bencher<'_, '_>) {
-        calls_genserver(bencher, true);
+        calls_genserver(bencher, Watch::Names);
     }
 }
 
@@ -200,11 +213,40 @@ mod info_subscriber_cast {
 
     #[divan::bench(sample_count = 20)]
     fn baseline(bencher: Bencher<'_, '_>) {
-        casts_baseline(bencher, true);
+        casts_baseline(bencher, Watch::Names);
     }
 
     #[divan::bench(sample_count = 20)]
     fn genserver(bencher: Bencher<'_, '_>) {
-        casts_genserver(bencher, true);
+        casts_genserver(bencher, Watch::Names);
+    }
+}
+
+/// The same, with `Recording::Full`: each message's `Debug` is recorded.
+mod info_subscriber_full_call {
+    use super::*;
+
+    #[divan::bench]
+    fn baseline(bencher: Bencher<'_, '_>) {
+        calls_baseline(bencher, Watch::Full);
+    }
+
+    #[divan::bench]
+    fn genserver(bencher: Bencher<'_, '_>) {
+        calls_genserver(bencher, Watch::Full);
+    }
+}
+
+mod info_subscriber_full_cast {
+    use super::*;
+
+    #[divan::bench(sample_count = 20)]
+    fn baseline(bencher: Bencher<'_, '_>) {
+        casts_baseline(bencher, Watch::Full);
+    }
+
+    #[divan::bench(sample_count = 20)]
+    fn genserver(bencher: Bencher<'_, '_>) {
+        casts_genserver(bencher, Watch::Full);
     }
 }

@@ -114,9 +114,6 @@ pub struct Context<T: GenServer> {
     /// Allocated by the first request, so that servers that make none pay
     /// one null pointer.
     requests: Option<Box<Requests<T>>>,
-    /// What system requests set (suspended, traced, statistics) and the
-    /// last message, for the crash report; allocated by the first use.
-    sys: Option<Box<SysState<T>>>,
 }
 
 /// The receiver's wake-up timer and what handlers asked for. What a server
@@ -138,6 +135,11 @@ struct Requests<T: GenServer> {
     /// Since when the mailbox has been empty; `None` once a message arrived.
     empty_since: Option<Instant>,
     asks: Option<Box<Asks<T>>>,
+    /// What system requests set (suspended, traced, statistics) and the
+    /// last message, for the crash report; allocated by the first use.
+    /// Here rather than in the context: a word more in every server's task
+    /// took tokio's task cell past a 128-byte step.
+    sys: Option<Box<SysState<T>>>,
 }
 
 /// What handlers asked for.
@@ -168,7 +170,6 @@ impl<T: GenServer> Context<T> {
         Self {
             server,
             requests: None,
-            sys: None,
         }
     }
 
@@ -177,25 +178,30 @@ impl<T: GenServer> Context<T> {
     }
 
     pub(crate) fn sys(&self) -> Option<&SysState<T>> {
-        self.sys.as_deref()
+        self.requests.as_ref()?.sys.as_deref()
     }
 
     pub(crate) fn sys_mut_if_any(&mut self) -> Option<&mut SysState<T>> {
-        self.sys.as_deref_mut()
+        self.requests.as_mut()?.sys.as_deref_mut()
     }
 
     pub(crate) fn sys_mut(&mut self) -> &mut SysState<T> {
-        self.sys.get_or_insert_with(Box::default)
+        self.requests().sys.get_or_insert_with(Box::default)
     }
 
     /// Notes a message about to be handled: for the crash report while
     /// reports reach a subscriber, for a trace, for statistics. Nothing
     /// else is done for servers that are not inspected.
     #[inline]
-    pub(crate) fn note_in(&mut self, kind: &'static str, message: &dyn fmt::Debug) {
-        let record = report::reports_panics();
-        if record || self.sys.is_some() {
-            self.sys_mut().note_in(kind, message, record);
+    pub(crate) fn note_in(
+        &mut self,
+        kind: &'static str,
+        name: &'static str,
+        message: &dyn fmt::Debug,
+    ) {
+        let recording = report::recording_now();
+        if recording != report::Recording::Off || self.sys().is_some() {
+            self.sys_mut().note_in(kind, name, message, recording);
         }
     }
 
@@ -206,7 +212,7 @@ impl<T: GenServer> Context<T> {
         reply: &R,
         show: impl FnOnce(&R) -> Option<&dyn fmt::Debug>,
     ) {
-        if let Some(sys) = self.sys.as_deref_mut() {
+        if let Some(sys) = self.sys_mut_if_any() {
             sys.note_out(show(reply));
         }
     }
@@ -236,6 +242,7 @@ impl<T: GenServer> Context<T> {
                 release_at: None,
                 empty_since: None,
                 asks: None,
+                sys: None,
             })
         })
     }
@@ -498,7 +505,7 @@ impl<T: GenServer> Context<T> {
 
     /// Drops what the requests hold (info messages are user values).
     pub(crate) fn take_requests(&mut self) -> impl Send + use<T> {
-        (self.requests.take(), self.sys.take())
+        self.requests.take()
     }
 
     /// Polls the wake-up timer: the deadline it was armed for, once it fires.

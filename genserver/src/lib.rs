@@ -317,6 +317,9 @@
 //! | [`send_after`], [`send_interval`], [`TimerRef::cancel`] | `Process.send_after/3`, `:timer.send_interval/3`, `Process.cancel_timer/1` |
 //! | [`StartOptions`] | `name:` and `timeout:` options of `GenServer.start/3` |
 //! | [`ExitReason`] | exit reasons: `:normal`, `:shutdown`, `{:shutdown, term}`, `:killed`, crashes |
+//! | [`sys`]: `format_state`, `get_state`, `replace_state`, `get_status`, `suspend`, `resume`, `trace`, `statistics` | `:sys` |
+//! | [`sys::processes`] | `Process.list/0` with `Process.info/1` |
+//! | crash reports through `tracing` (the default `tracing` feature), [`sys::recent_crashes`] | the logger's crash and supervisor reports |
 //!
 //! # Guarantees
 //!

@@ -194,7 +194,7 @@ async fn run<T: GenServer>(
     // messages. A panic in a handler unwinds out of the loop, whose borrow of
     // the state then ends, and `terminate` gets the state as the panic left it.
     let ExitGuard { ctx, batch, .. } = &mut guard;
-    let (reason, mut panicked) =
+    let (reason, panicked) =
         match CatchUnwind::new(receive::receive_loop(&mut state, ctx, batch)).await {
             Ok(reason) => (reason, None),
             Err(panicked) => (
@@ -202,18 +202,38 @@ async fn run<T: GenServer>(
                 Some(panicked),
             ),
         };
-    let mut during = "a handler";
+    // The report shows the state as it was when the server stopped, before
+    // `terminate`, as OTP's does. Boxed: what is kept across `terminate`
+    // is part of every server's task.
+    let mut crash = (!reason.is_normal()).then(|| {
+        Box::new(Crash {
+            during: "a handler",
+            state: report::debug(&State(&state)),
+            panicked,
+        })
+    });
     let reason = match CatchUnwind::new(state.terminate(&reason)).await {
         Ok(()) => reason,
         Err(in_terminate) => {
-            during = "terminate";
+            let crash = crash.get_or_insert_with(|| {
+                Box::new(Crash {
+                    during: "terminate",
+                    state: report::debug(&State(&state)),
+                    panicked: None,
+                })
+            });
+            crash.during = "terminate";
             let reason = ExitReason::Panic(Arc::clone(&in_terminate.message));
-            panicked = Some(in_terminate);
+            crash.panicked = Some(in_terminate);
             reason
         }
     };
-    if !reason.is_normal() {
-        let shown = report::debug(&State(&state));
+    if let Some(crash) = crash {
+        let Crash {
+            during,
+            state: shown,
+            panicked,
+        } = *crash;
         guard.crashed(during, &reason, panicked.as_ref(), Some(shown));
     }
     // `{:stop, reason, reply, state}`: the reply goes once `terminate` has
@@ -230,6 +250,14 @@ async fn run<T: GenServer>(
         }
     };
     guard.finish(reason);
+}
+
+/// A crash to report once `terminate` has run.
+struct Crash {
+    during: &'static str,
+    /// The state, shown.
+    state: String,
+    panicked: Option<panic::Panicked>,
 }
 
 /// Holds a server's context for its task, with the batch of messages the

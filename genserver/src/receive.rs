@@ -40,8 +40,7 @@ pub(crate) async fn receive_loop<T: GenServer>(
                 return reason;
             }
             if let Some(info) = ctx.take_continue() {
-                ctx.note_in("continue", &info);
-                state.handle_info(info, ctx).await;
+                handle_info(state, ctx, "continue", info).await;
                 continue;
             }
             if ctx.take_hibernate() {
@@ -49,43 +48,68 @@ pub(crate) async fn receive_loop<T: GenServer>(
             }
             ctx.begin_wait();
         }
-        // What waited while the server was suspended comes first.
-        let held = ctx.sys_mut_if_any().and_then(sys::SysState::take_held);
-        let next = match held {
-            Some(next) => {
-                ctx.server().count_handled(1);
-                next
-            }
-            None => Receive { ctx, batch }.await,
+        // What waited while the server was suspended comes first. (An `if
+        // let`, whose scrutinee ends before the `else`: a variable holding
+        // it would be kept in every server's task across the wait.)
+        let next = if let Some(next) = ctx.sys_mut_if_any().and_then(sys::SysState::take_held) {
+            ctx.server().count_handled(1);
+            next
+        } else {
+            Receive { ctx, batch }.await
         };
+        // While suspended, messages wait; held, they count as waiting in the
+        // mailbox again. (Checked before the `match`, not in a guard: a
+        // guard keeps the message's slot in every server's task.)
+        if matches!(next, Next::Message(_) | Next::Info(_))
+            && ctx.sys().is_some_and(sys::SysState::is_suspended)
+        {
+            ctx.server().count_handled(-1);
+            ctx.sys_mut().hold(next);
+            continue;
+        }
         match next {
             Next::System(request) => sys::handle(request, state, ctx),
             // A suspended server obeys a stop at once, as OTP's does.
             Next::Stop(reason) => return reason,
-            // No one can resume it: it handles what waits, then stops.
-            Next::Unreachable if ctx.sys().is_some_and(sys::SysState::has_held) => {
+            Next::Unreachable => {
+                // No one can resume it: it handles what waits, then stops.
+                if !ctx.sys().is_some_and(sys::SysState::has_held) {
+                    return ExitReason::Normal;
+                }
                 ctx.sys_mut().resume();
                 let server = ctx.server();
                 server
                     .suspended
                     .store(false, std::sync::atomic::Ordering::Relaxed);
             }
-            Next::Unreachable => return ExitReason::Normal,
-            // Held, it counts as waiting in the mailbox again.
-            next if ctx.sys().is_some_and(sys::SysState::is_suspended) => {
-                ctx.server().count_handled(-1);
-                ctx.sys_mut().hold(next);
-            }
-            Next::Message(message) => {
-                ctx.note_in("message", &message);
-                state.handle_message(message, ctx).await;
-            }
-            Next::Info(info) => {
-                ctx.note_in("info", &info);
-                state.handle_info(info, ctx).await;
-            }
+            Next::Message(message) => handle_message(state, ctx, message).await,
+            Next::Info(info) => handle_info(state, ctx, "info", info).await,
         }
     }
+}
+
+/// Notes `message` for the crash report, then handles it. A function of its
+/// own, not inline in the loop: there, the note's borrow of the message
+/// would keep a slot for it in every server's task, beside the handler's
+/// future that holds it.
+fn handle_message<'a, T: GenServer>(
+    state: &'a mut T,
+    ctx: &'a mut Context<T>,
+    message: T::Message,
+) -> impl Future<Output = ()> + use<'a, T> {
+    ctx.note_in("message", T::message_name(&message), &message);
+    state.handle_message(message, ctx)
+}
+
+/// As [`handle_message`], for an info message.
+fn handle_info<'a, T: GenServer>(
+    state: &'a mut T,
+    ctx: &'a mut Context<T>,
+    kind: &'static str,
+    info: T::Info,
+) -> impl Future<Output = ()> + use<'a, T> {
+    ctx.note_in(kind, T::info_name(&info), &info);
+    state.handle_info(info, ctx)
 }
 
 /// Waits for what the server handles next: a message, an info message (sent,

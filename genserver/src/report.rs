@@ -9,6 +9,7 @@
 
 use std::collections::VecDeque;
 use std::fmt::{self, Write as _};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::SystemTime;
 
@@ -46,9 +47,9 @@ pub struct CrashReport {
     /// Where it was: `"init"`, `"a handler"` (which includes a stop a
     /// handler asked for), `"terminate"`, or `"dropping the state"`.
     pub during: &'static str,
-    /// The last message it handled, or was handling when it crashed:
-    /// recorded only while crash reports go to a `tracing` subscriber, or
-    /// while the server is traced.
+    /// The last message it handled, or was handling when it crashed, as
+    /// [`Recording`] says: recorded only while crash reports go to a
+    /// `tracing` subscriber, or while the server is traced.
     pub message: Option<String>,
     /// Its state, as its `Debug` shows it, when it still had one.
     pub state: Option<String>,
@@ -129,6 +130,64 @@ impl Crashed<'_> {
     }
 }
 
+/// What a server records of each message it handles, for its crash report:
+/// set for the whole process with [`set_recording`].
+///
+/// A message is moved into its handler, so a report can show it only if it
+/// was recorded before: its variant's name costs nothing to record, but
+/// formatting its arguments costs every message a `Debug` (see
+/// BENCHMARKS.md). Nothing is recorded while no `tracing` subscriber takes
+/// crash reports, whatever the setting; a traced server (see
+/// [`trace`](crate::sys::trace)) records the whole message.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Recording {
+    /// Nothing: reports have no last message.
+    Off,
+    /// The variant's name, `Put`: the default.
+    #[default]
+    Names,
+    /// The whole message as its `Debug` shows it, `Put { key: "a", value:
+    /// 1 }`, as OTP's reports show the last message.
+    Full,
+}
+
+static RECORDING: AtomicU8 = AtomicU8::new(Recording::Names as u8);
+
+/// Sets what every server records of the messages it handles, for crash
+/// reports; [`Recording::Names`] by default.
+///
+/// ```
+/// use genserver::sys::{self, Recording};
+///
+/// // OTP's crash reports: the last message with its arguments.
+/// sys::set_recording(Recording::Full);
+/// assert_eq!(sys::recording(), Recording::Full);
+/// ```
+pub fn set_recording(recording: Recording) {
+    RECORDING.store(recording as u8, Ordering::Relaxed);
+}
+
+/// What servers record of their messages; see [`set_recording`].
+pub fn recording() -> Recording {
+    match RECORDING.load(Ordering::Relaxed) {
+        0 => Recording::Off,
+        2 => Recording::Full,
+        _ => Recording::Names,
+    }
+}
+
+/// What a server records of the message it is about to handle: nothing
+/// while no subscriber takes crash reports.
+#[inline]
+pub(crate) fn recording_now() -> Recording {
+    if RECORDING.load(Ordering::Relaxed) == Recording::Off as u8 || !reports_panics() {
+        Recording::Off
+    } else {
+        recording()
+    }
+}
+
 /// `true` while crash reports reach a `tracing` subscriber: the panic hook
 /// then leaves the printing of a server's panic to its report, and the
 /// receive loop records each message for it.
@@ -136,12 +195,22 @@ impl Crashed<'_> {
 pub(crate) fn reports_panics() -> bool {
     #[cfg(feature = "tracing")]
     {
-        tracing::enabled!(target: CRASH_TARGET, tracing::Level::ERROR)
+        // One load of a flag while no subscriber was ever set, the common
+        // case in benchmarks and tests: `enabled!` costs a little more.
+        tracing::dispatcher::has_been_set() && crash_reports_enabled()
     }
     #[cfg(not(feature = "tracing"))]
     {
         false
     }
+}
+
+/// Whether a subscriber takes crash reports: kept out of line, so that the
+/// receive loop, which asks before each message, stays small.
+#[cfg(feature = "tracing")]
+#[inline(never)]
+fn crash_reports_enabled() -> bool {
+    tracing::enabled!(target: CRASH_TARGET, tracing::Level::ERROR)
 }
 
 /// Logs a panic the runtime caught in user code with no one to tell (the

@@ -57,7 +57,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::oneshot;
 
-pub use crate::report::{CrashReport, recent_crashes};
+pub use crate::report::{CrashReport, Recording, recent_crashes, recording, set_recording};
 pub(crate) use state::{LinksInfo, Request, SysState, handle};
 
 use crate::process::{Process, ServerHandle, sealed::Sealed as _};
@@ -262,9 +262,9 @@ pub async fn resume(server: &impl ServerHandle) -> Result<(), SysError> {
 }
 
 /// Turns tracing of the server's messages on or off: `:sys.trace/2`. While
-/// on, each message in, and each reply the generated dispatch sends out,
-/// is a `tracing` event at the info level with the target
-/// `genserver::trace`, inside the server's span.
+/// on, each message in (field `request`, its `Debug`) and each reply the
+/// generated dispatch sends out (field `reply`) is a `tracing` event at the
+/// info level with the target `genserver::trace`, inside the server's span.
 #[cfg(feature = "tracing")]
 pub async fn trace(server: &impl ServerHandle, on: bool) -> Result<(), SysError> {
     ask(&server.process(), move |inspect| inspect.trace(on)).await

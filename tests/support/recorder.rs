@@ -1,5 +1,8 @@
 //! A `tracing` subscriber that records every event with the fields of the
 //! spans around it, and a panic hook that counts what it is asked to print.
+//! Each test binary uses the part it needs.
+
+#![allow(dead_code)]
 
 use std::cell::Cell;
 use std::fmt::{self, Write as _};

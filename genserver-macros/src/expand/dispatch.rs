@@ -46,6 +46,10 @@ pub(super) fn gen_server_impl(server: &Server<'_>) -> TokenStream {
                     #phantom
                 }
             }
+
+            fn info_name(#scrutinee: &Self::Info) -> &'static str {
+                #info::__genserver_name(#scrutinee)
+            }
         }
     });
     let info_type = if server.infos().next().is_some() {
@@ -89,6 +93,10 @@ pub(super) fn gen_server_impl(server: &Server<'_>) -> TokenStream {
                     #(#message_arms)*
                     #message_phantom
                 }
+            }
+
+            fn message_name(#scrutinee: &Self::Message) -> &'static str {
+                #message::__genserver_name(#scrutinee)
             }
 
             #handle_info

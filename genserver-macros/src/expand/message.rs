@@ -66,9 +66,46 @@ pub(super) fn handler_enum<'a>(
         }
     });
     let phantom = phantom_variant(server);
+    let impls = impls(server, name, handlers, unit);
+    quote! {
+        #[doc = #doc]
+        #[allow(dead_code, unreachable_pub, private_interfaces)]
+        pub enum #name #generics #where_clause {
+            #(#variants,)*
+            #phantom
+        }
+
+        #impls
+    }
+}
+
+/// The enum's `Debug` impl, and the name of each variant.
+fn impls<'a>(
+    server: &Server<'_>,
+    name: &Ident,
+    handlers: impl Iterator<Item = &'a Handler<'a>> + Clone,
+    unit: bool,
+) -> TokenStream {
+    let generics = &server.original.generics;
+    let where_clause = &generics.where_clause;
+    let phantom = phantom_variant(server);
     let (impl_generics, ty_generics, _) = generics.split_for_impl();
     let krate = &server.krate;
     let formatter = hidden("f");
+    let name_arms = handlers.clone().map(|handler| {
+        let variant = &handler.variant;
+        let cfgs = forwarded(&handler.original.attrs, attr::forwards_to_arm);
+        let name = variant.to_string();
+        let pattern = if unit && handler.fields().next().is_none() && handler.kind != Kind::Call {
+            quote!(Self::#variant)
+        } else {
+            quote!(Self::#variant { .. })
+        };
+        quote! {
+            #(#cfgs)*
+            #pattern => #name,
+        }
+    });
     let debug_arms = handlers.map(|handler| {
         let variant = &handler.variant;
         let cfgs = forwarded(&handler.original.attrs, attr::forwards_to_arm);
@@ -107,12 +144,6 @@ pub(super) fn handler_enum<'a>(
         quote!(Self::__GenServerPhantom(_, #never) => match #never {},)
     });
     quote! {
-        #[doc = #doc]
-        #[allow(dead_code, unreachable_pub, private_interfaces)]
-        pub enum #name #generics #where_clause {
-            #(#variants,)*
-            #phantom
-        }
 
         /// Shows which handler a message is for, with the arguments whose
         /// types implement `Debug` (the others as `_`): in crash reports
@@ -123,6 +154,18 @@ pub(super) fn handler_enum<'a>(
             fn fmt(&self, #formatter: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 match *self {
                     #(#debug_arms)*
+                    #phantom_arm
+                }
+            }
+        }
+
+        #[allow(deprecated, dead_code)]
+        impl #impl_generics #name #ty_generics #where_clause {
+            /// The variant's name: what a crash report records of the
+            /// message by default.
+            fn __genserver_name(&self) -> &'static str {
+                match *self {
+                    #(#name_arms)*
                     #phantom_arm
                 }
             }

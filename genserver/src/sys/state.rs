@@ -11,7 +11,7 @@ use std::time::SystemTime;
 use super::{Statistics, Status};
 use crate::context::Context;
 use crate::receive::Next;
-use crate::report;
+use crate::report::{self, Recording};
 use crate::show::State;
 use crate::{GenServer, ServerId};
 
@@ -48,9 +48,11 @@ pub(crate) struct SysState<T: GenServer> {
     held: VecDeque<Next<T>>,
     traced: bool,
     statistics: Option<Statistics>,
-    /// The last message handled, shown, while crash reports or traces are
-    /// on; empty otherwise.
+    /// The last message handled, shown, while crash reports record whole
+    /// messages or the server is traced; empty otherwise.
     last: String,
+    /// The last message's variant, while crash reports record names.
+    last_name: &'static str,
 }
 
 impl<T: GenServer> Default for SysState<T> {
@@ -61,6 +63,7 @@ impl<T: GenServer> Default for SysState<T> {
             traced: false,
             statistics: None,
             last: String::new(),
+            last_name: "",
         }
     }
 }
@@ -97,19 +100,36 @@ impl<T: GenServer> SysState<T> {
         }
     }
 
-    /// The last message handled, if it was recorded.
+    /// The last message handled, as far as it was recorded.
     pub(crate) fn last_message(&self) -> Option<String> {
-        (!self.last.is_empty()).then(|| self.last.clone())
+        if !self.last.is_empty() {
+            Some(self.last.clone())
+        } else if !self.last_name.is_empty() {
+            Some(self.last_name.to_owned())
+        } else {
+            None
+        }
     }
 
     /// Notes a message about to be handled: recorded for the crash report
-    /// when `record`, traced, counted.
-    pub(crate) fn note_in(&mut self, kind: &'static str, message: &dyn fmt::Debug, record: bool) {
-        if record || self.traced {
+    /// as `recording` says, traced, counted.
+    pub(crate) fn note_in(
+        &mut self,
+        kind: &'static str,
+        name: &'static str,
+        message: &dyn fmt::Debug,
+        recording: Recording,
+    ) {
+        if recording == Recording::Full || self.traced {
             report::show_into(&mut self.last, |out| write!(out, "{message:?}"));
         } else {
             self.last.clear();
         }
+        self.last_name = if recording == Recording::Off {
+            ""
+        } else {
+            name
+        };
         #[cfg(feature = "tracing")]
         if self.traced {
             tracing::info!(target: "genserver::trace", request = %self.last, "{kind} in");
