@@ -38,6 +38,15 @@ impl std::fmt::Debug for Vault {
 /// An argument type without `Debug`: shown as `_`.
 struct Opaque;
 
+/// An argument whose destructor panics.
+struct Bomb;
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        panic!("the bomb went off in drop");
+    }
+}
+
 #[gen_server]
 impl Vault {
     #[cast]
@@ -49,6 +58,16 @@ impl Vault {
             "{by} may not open the vault {}",
             self.secret.len()
         );
+    }
+
+    #[cast]
+    fn quit(&mut self, ctx: &mut Context<Self>) {
+        ctx.stop(ExitReason::Normal);
+    }
+
+    #[cast]
+    fn hold(&mut self, bomb: Bomb) {
+        std::mem::forget(bomb);
     }
 
     #[call]
@@ -280,6 +299,33 @@ fn init_failures_and_terminate_panics_are_reported() {
     assert_eq!(
         crashes[2].field("state"),
         Some("<crash_reports::Failing does not implement Debug>")
+    );
+}
+
+/// A panic in user code that no one else hears of, here a queued message's
+/// destructor as a stopping server drops it, is logged, once, and stops
+/// nothing else.
+#[test]
+fn a_panic_dropping_a_queued_message_is_logged() {
+    let printed = recorder::hook_prints();
+    let events = recorded(Recording::Names, async {
+        let server = Vault::start(vault()).await.unwrap();
+        server.quit().unwrap();
+        server.hold(Bomb).unwrap();
+        assert_eq!(server.exited().await, ExitReason::Normal);
+    });
+    assert_eq!(recorder::hook_prints() - printed, 0, "printed by the hook");
+    let crashes = crashes(&events);
+    assert_eq!(crashes.len(), 1, "{events:#?}");
+    assert_eq!(
+        crashes[0].message,
+        "dropping the queued messages panicked: the bomb went off in drop"
+    );
+    assert!(
+        crashes[0]
+            .field("location")
+            .unwrap()
+            .starts_with("tests/crash_reports.rs:")
     );
 }
 

@@ -303,6 +303,13 @@ async fn trace() {
     let recorder = Recorder::default();
     let _default = tracing::subscriber::set_default(recorder.subscriber());
     let (server, _) = store().await;
+    let traced = async || {
+        within(LIMIT, sys::get_status(&server))
+            .await
+            .unwrap()
+            .traced
+    };
+    assert!(!traced().await);
     within(LIMIT, sys::trace(&server, true)).await.unwrap();
     assert!(
         within(LIMIT, sys::get_status(&server))
@@ -314,6 +321,7 @@ async fn trace() {
     server.send_info(StoreInfo::Tick).unwrap();
     assert_eq!(within(LIMIT, server.get("a".into())).await, Ok(Some(1)));
     within(LIMIT, sys::trace(&server, false)).await.unwrap();
+    assert!(!traced().await);
     server.put("b".into(), 2).unwrap();
     assert_eq!(within(LIMIT, server.get("b".into())).await, Ok(Some(2)));
     let events: Vec<_> = recorder

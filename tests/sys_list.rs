@@ -190,6 +190,8 @@ async fn a_server_no_handle_reaches_is_not_listed() {
     drop(server);
     assert!(weak.upgrade().is_none(), "no handle is left");
     assert!(listed(id).is_none(), "listed once unreachable");
+    // Leaving it out took no count and gave none back.
+    assert!(weak.upgrade().is_none(), "still no handle");
     gate.notify_one();
     assert_eq!(within(LIMIT, down).await.reason, ExitReason::Normal);
 }
@@ -273,6 +275,7 @@ async fn processes_under_churn() {
 /// it was handling (recorded while traced) and its state.
 #[tokio::test]
 async fn recent_crashes_report_a_panic() {
+    let _ring = RING.lock().await;
     let server = Worker::start(Worker::default()).await.unwrap();
     within(LIMIT, sys::trace(&server, true)).await.unwrap();
     server.crash("crashed on purpose".into()).unwrap();
@@ -290,11 +293,44 @@ async fn recent_crashes_report_a_panic() {
     assert_eq!(report.state.as_deref(), Some("Worker { pings: 0 }"));
     assert!(report.at <= SystemTime::now());
 
+    // Untraced, and with no subscriber taking crash reports, nothing of the
+    // last message is recorded.
+    let server = Worker::start(Worker::default()).await.unwrap();
+    server.crash("again".into()).unwrap();
+    within(LIMIT, server.exited()).await;
+    let crashes = sys::recent_crashes();
+    let report = crashes.iter().find(|report| report.id == server.id());
+    assert_eq!(report.expect("a report").message, None);
+
     // An orderly stop is not a crash.
     let server = Worker::start(Worker::default()).await.unwrap();
     within(LIMIT, server.stop()).await.unwrap();
     let crashes = sys::recent_crashes();
     assert!(crashes.iter().all(|report| report.id != server.id()));
+}
+
+/// The tests that read the crash reports, one at a time: 64 crashes push
+/// every earlier report out.
+static RING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The last 64 crash reports are kept, the newest last.
+#[tokio::test]
+async fn recent_crashes_keeps_the_last_64() {
+    let _ring = RING.lock().await;
+    let mut ids = Vec::new();
+    for n in 0..70 {
+        let server = Worker::start(Worker::default()).await.unwrap();
+        server.crash(format!("crash {n}")).unwrap();
+        within(LIMIT, server.exited()).await;
+        ids.push(server.id());
+    }
+    let crashes = sys::recent_crashes();
+    assert_eq!(crashes.len(), 64);
+    let kept: Vec<ServerId> = crashes.iter().map(|report| report.id).collect();
+    assert!(kept.contains(&ids[69]), "the newest is kept");
+    assert!(!kept.contains(&ids[0]), "the oldest is gone");
+    let ours: Vec<ServerId> = kept.into_iter().filter(|id| ids.contains(id)).collect();
+    assert!(ours.windows(2).all(|pair| pair[0] < pair[1]), "newest last");
 }
 
 // How a state is shown, whatever its `Debug` (and `Clone`) does.
@@ -322,6 +358,16 @@ struct Opaque;
 /// A state whose `Debug` output is huge.
 #[derive(Debug)]
 struct Huge(#[expect(dead_code, reason = "read by its Debug only")] Vec<u8>);
+
+/// A state whose `Debug` shows three-byte characters.
+#[derive(Debug)]
+struct Wide(#[expect(dead_code, reason = "read by its Debug only")] String);
+
+#[gen_server]
+impl Wide {
+    #[cast]
+    fn nothing(&mut self) {}
+}
 
 /// A state whose `Debug` panics.
 struct Bomb;
@@ -381,6 +427,16 @@ async fn format_state_of_a_state_without_debug_says_so() {
         within(LIMIT, sys::format_state(&server)).await,
         Ok(expected)
     );
+}
+
+/// The cut falls between characters: `Wide("` and 1,363 `€` (3 bytes each)
+/// fill 4,095 bytes, and the next `€` would not fit.
+#[tokio::test]
+async fn a_cut_never_splits_a_character() {
+    let server = Wide::start(Wide("€".repeat(2_000))).await.unwrap();
+    let shown = within(LIMIT, sys::format_state(&server)).await.unwrap();
+    let expected = format!("Wide(\"{}…", "€".repeat(1_363));
+    assert_eq!(shown, expected);
 }
 
 #[tokio::test]

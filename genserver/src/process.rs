@@ -288,8 +288,11 @@ impl AnyRef {
             return Err(self);
         }
         let process = Arc::clone(&self.process);
-        // This handle's count moves to the typed one.
-        std::mem::forget(self);
+        // The typed handle counts one; this one's count goes with it. (Not
+        // `forget`, which would leak this handle's `Arc`, and the server
+        // with it.)
+        process.retain();
+        drop(self);
         match process.into_any().downcast::<Inner<T>>() {
             Ok(inner) => Ok(ServerRef::from_raw(RawRef::adopt(inner))),
             Err(_) => unreachable!("checked to be a `T` above"),
@@ -325,7 +328,13 @@ impl AnyRef {
 
     /// A handle to `process`, unless no handle to it is left.
     pub(crate) fn try_retained(process: Arc<dyn Process>) -> Option<Self> {
-        process.try_retain().then_some(Self { process })
+        // Not `then_some`, which would build (and drop, releasing a count
+        // never taken) the handle when none may be made.
+        if process.try_retain() {
+            Some(Self { process })
+        } else {
+            None
+        }
     }
 
     pub(crate) fn process(&self) -> &dyn Process {

@@ -92,6 +92,7 @@ pub(crate) async fn receive_loop<T: GenServer>(
 /// own, not inline in the loop: there, the note's borrow of the message
 /// would keep a slot for it in every server's task, beside the handler's
 /// future that holds it.
+#[inline]
 fn handle_message<'a, T: GenServer>(
     state: &'a mut T,
     ctx: &'a mut Context<T>,
@@ -102,6 +103,7 @@ fn handle_message<'a, T: GenServer>(
 }
 
 /// As [`handle_message`], for an info message.
+#[inline]
 fn handle_info<'a, T: GenServer>(
     state: &'a mut T,
     ctx: &'a mut Context<T>,

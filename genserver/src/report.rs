@@ -283,6 +283,28 @@ pub(crate) fn debug(value: &dyn fmt::Debug) -> String {
     shown(|out| write!(out, "{value:?}"))
 }
 
+#[cfg(test)]
+mod tests {
+    use super::{Recording, recording, set_recording, shown};
+    use std::fmt::Write as _;
+
+    #[test]
+    fn the_recording_reads_back_as_set() {
+        for each in [Recording::Off, Recording::Full, Recording::Names] {
+            set_recording(each);
+            assert_eq!(recording(), each);
+        }
+    }
+
+    #[test]
+    fn text_that_fits_is_shown_whole() {
+        assert_eq!(
+            shown(|out| write!(out, "{}", "x".repeat(4096))),
+            "x".repeat(4096)
+        );
+    }
+}
+
 #[cfg(feature = "tracing")]
 pin_project_lite::pin_project! {
     /// A server's task, run inside its span.
