@@ -286,7 +286,6 @@ pub(crate) fn debug(value: &dyn fmt::Debug) -> String {
 #[cfg(test)]
 mod tests {
     use super::{Recording, recording, set_recording, shown};
-    use std::fmt::Write as _;
 
     #[test]
     fn the_recording_reads_back_as_set() {
