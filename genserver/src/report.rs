@@ -283,27 +283,6 @@ pub(crate) fn debug(value: &dyn fmt::Debug) -> String {
     shown(|out| write!(out, "{value:?}"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{Recording, recording, set_recording, shown};
-
-    #[test]
-    fn the_recording_reads_back_as_set() {
-        for each in [Recording::Off, Recording::Full, Recording::Names] {
-            set_recording(each);
-            assert_eq!(recording(), each);
-        }
-    }
-
-    #[test]
-    fn text_that_fits_is_shown_whole() {
-        assert_eq!(
-            shown(|out| write!(out, "{}", "x".repeat(4096))),
-            "x".repeat(4096)
-        );
-    }
-}
-
 #[cfg(feature = "tracing")]
 pin_project_lite::pin_project! {
     /// A server's task, run inside its span.
@@ -360,5 +339,26 @@ pub(crate) fn in_span<F: std::future::Future>(
     {
         let _ = (id, name, type_name);
         task
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Recording, recording, set_recording, shown};
+
+    #[test]
+    fn the_recording_reads_back_as_set() {
+        for each in [Recording::Off, Recording::Full, Recording::Names] {
+            set_recording(each);
+            assert_eq!(recording(), each);
+        }
+    }
+
+    #[test]
+    fn text_that_fits_is_shown_whole() {
+        assert_eq!(
+            shown(|out| write!(out, "{}", "x".repeat(4096))),
+            "x".repeat(4096)
+        );
     }
 }
