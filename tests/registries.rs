@@ -348,3 +348,49 @@ async fn unregistering_one_key_keeps_the_others() {
     assert_eq!(registry.count(), 0, "its exit removed the rest");
     assert!(registry.keys(&room).is_empty());
 }
+
+#[derive(Default)]
+struct Pinged;
+
+#[gen_server]
+impl Pinged {
+    #[call]
+    fn ping(&self) {}
+}
+
+/// A caller that finds a server in a registry and gets `NoProc` finds the
+/// key free, or taken by a new server: never still leading to the one that
+/// refused it (the registry forgets a server before its mailbox closes, as
+/// a name is freed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_key_never_leads_to_a_server_that_refuses_messages() {
+    let rooms: Registry<u64> = Registry::new(Keys::Unique);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut lookers = Vec::new();
+    for _ in 0..3 {
+        let (rooms, stop) = (rooms.clone(), Arc::clone(&stop));
+        lookers.push(tokio::spawn(async move {
+            let mut stale = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Some(found) = rooms.whereis::<Pinged>(&1) {
+                    if found.ping().await == Err(CallError::NoProc)
+                        && rooms.whereis::<Pinged>(&1).as_ref() == Some(&found)
+                    {
+                        stale += 1;
+                    }
+                }
+                tokio::task::yield_now().await;
+            }
+            stale
+        }));
+    }
+    let options = StartOptions::new().via(&rooms, 1);
+    for _ in 0..2_000 {
+        let server = Pinged::start_with(options.clone(), Pinged).await.unwrap();
+        server.stop().await.unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for looker in lookers {
+        assert_eq!(within(LIMIT, looker).await.unwrap(), 0);
+    }
+}

@@ -419,6 +419,10 @@ where
     fn down(&self, down: Down) {
         drop(self.forget(down.monitor));
     }
+
+    fn is_registry(&self) -> bool {
+        true
+    }
 }
 
 /// The last handle to a registry gone: its servers stop watching for it.

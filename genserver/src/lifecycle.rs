@@ -20,7 +20,7 @@ use crate::server_ref::{Inner, RawRef};
 use crate::show::State;
 use crate::sys::{self, SysState};
 use crate::{AnyRef, ExitReason, GenServer, ServerId, ServerRef, StartError, StartOptions};
-use crate::{link, process, receive, report};
+use crate::{Down, link, process, receive, report};
 
 /// How `init` failed, as reported from the new task to its starter.
 enum InitFailure<E> {
@@ -301,8 +301,8 @@ impl<T: GenServer> ExitGuard<T> {
     }
 
     /// Publishes the server's end, in an order every observer can rely on:
-    /// 1. the name is freed, so that no lookup finds a server that refuses
-    ///    messages;
+    /// 1. the name is freed and the registries forget the server, so that
+    ///    no lookup finds a server that refuses messages;
     /// 2. the mailbox closes, so every later call or cast gets `NoProc`;
     /// 3. the watchers are told (down notices to the servers that monitor
     ///    it, registries forget it), then the exit signal goes along every
@@ -319,6 +319,15 @@ impl<T: GenServer> ExitGuard<T> {
         // messages, and a caller that gets `NoProc` finds the name free.
         if let Some(name) = &server.name {
             registry::unregister(name, server.id);
+        }
+        // So are its registries' entries. (A registry that registers it
+        // meanwhile hears of its end with the other watchers, below.)
+        for (monitor, registry) in server.mailbox.take_registries() {
+            registry.down(Down {
+                monitor,
+                id: server.id,
+                reason: reason.clone(),
+            });
         }
         let (queued, timers, links) = server.mailbox.close();
         // Notices first: whoever sees the reason (a caller, a task waiting

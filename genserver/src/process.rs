@@ -21,6 +21,13 @@ use crate::{ExitReason, GenServer, ServerId, ServerRef, StopError, context};
 /// notice) or a registry (which forgets the server's entries).
 pub trait Watcher: Send + Sync {
     fn down(&self, down: Down);
+
+    /// `true` for a registry: told before the server's mailbox closes, as
+    /// a name is freed, so that no lookup finds a server that refuses
+    /// messages.
+    fn is_registry(&self) -> bool {
+        false
+    }
 }
 
 /// What every server is, whatever its type. Public in a private module: it

@@ -6,7 +6,7 @@
 //! a server that only links does not carry them.
 
 use std::hash::Hash;
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 
 use tokio::task::AbortHandle;
 
@@ -65,6 +65,13 @@ impl<K: Copy + Eq + Hash, V> Entries<K, V> {
         match self {
             Self::Few(few) => few.len(),
             Self::Many(many) => many.len(),
+        }
+    }
+
+    pub(super) fn iter(&self) -> Box<dyn Iterator<Item = (K, &V)> + '_> {
+        match self {
+            Self::Few(few) => Box::new(few.iter().map(|(k, v)| (*k, v))),
+            Self::Many(many) => Box::new(many.iter().map(|(k, v)| (*k, v))),
         }
     }
 
@@ -340,6 +347,43 @@ impl<T: GenServer> Mailbox<T> {
         let parent = shared.links.as_mut()?.parent.take();
         tidy(&mut shared.links);
         parent
+    }
+
+    /// Takes out the registries that watch the server, to tell them it
+    /// stops before its mailbox closes. The watchers are upgraded outside
+    /// the lock: dropping one may run another server's destructors.
+    pub(crate) fn take_registries(&self) -> Vec<(MonitorRef, Arc<dyn Watcher>)> {
+        let watchers: Vec<(MonitorRef, Weak<dyn Watcher>)> = {
+            let shared = self.lock();
+            let Some(monitors) = shared.links.as_ref().and_then(|l| l.monitors.as_ref()) else {
+                return Vec::new();
+            };
+            monitors
+                .watchers
+                .iter()
+                .map(|(monitor, watcher)| (monitor, Weak::clone(watcher)))
+                .collect()
+        };
+        let registries: Vec<(MonitorRef, Arc<dyn Watcher>)> = watchers
+            .into_iter()
+            .filter_map(|(monitor, watcher)| {
+                let watcher = watcher.upgrade()?;
+                if watcher.is_registry() {
+                    Some((monitor, watcher))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        if !registries.is_empty() {
+            let mut shared = self.lock();
+            if let Some(monitors) = shared.links.as_mut().and_then(|l| l.monitors.as_mut()) {
+                for (monitor, _) in &registries {
+                    monitors.watchers.remove(*monitor);
+                }
+            }
+        }
+        registries
     }
 
     /// The parent, the other links and how many watch the server.
