@@ -3,7 +3,8 @@
 
 use std::sync::{Arc, Weak};
 
-use super::table::{Entries, FEW, Refused};
+use super::entries::{Entries, FEW};
+use super::table::Refused;
 use crate::mailbox::Mailbox;
 use crate::process::Process;
 use crate::server_ref::Inner;
