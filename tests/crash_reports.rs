@@ -65,6 +65,12 @@ impl Vault {
         ctx.stop(ExitReason::Normal);
     }
 
+    /// Panics and catches its own panic.
+    #[call]
+    fn catch_own(&mut self) -> bool {
+        std::panic::catch_unwind(|| panic!("caught by the handler")).is_err()
+    }
+
     #[cast]
     fn hold(&mut self, bomb: Bomb) {
         std::mem::forget(bomb);
@@ -327,6 +333,21 @@ fn a_panic_dropping_a_queued_message_is_logged() {
             .unwrap()
             .starts_with("tests/crash_reports.rs:")
     );
+}
+
+/// The README's caveat: while crash reports reach a subscriber, a panic a
+/// handler catches itself is not printed by the hook, nor reported; the
+/// server runs on.
+#[test]
+fn a_panic_a_handler_catches_itself_is_not_printed() {
+    let printed = recorder::hook_prints();
+    let events = recorded(Recording::Names, async {
+        let server = Vault::start(vault()).await.unwrap();
+        assert_eq!(server.catch_own().await, Ok(true));
+        assert_eq!(server.leave(ExitReason::Normal).await, Ok(0));
+    });
+    assert_eq!(recorder::hook_prints() - printed, 0, "printed by the hook");
+    assert!(crashes(&events).is_empty(), "{events:#?}");
 }
 
 /// Without a subscriber that takes crash reports, the panic hook that was

@@ -185,6 +185,16 @@ impl<T: GenServer> Context<T> {
         self.requests.as_mut()?.sys.as_deref_mut()
     }
 
+    /// Suspends or resumes the server: in its system state, and in the
+    /// flag `sys::processes` reads.
+    pub(crate) fn set_suspended(&mut self, on: bool) {
+        self.sys_mut().set_suspended(on);
+        let server = self.server();
+        server
+            .suspended
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
     pub(crate) fn sys_mut(&mut self) -> &mut SysState<T> {
         self.requests().sys.get_or_insert_with(Box::default)
     }

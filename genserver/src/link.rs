@@ -11,6 +11,7 @@
 //! signal along every link: whoever sees the reason can count on them
 //! having been told.
 
+mod entries;
 mod table;
 #[cfg(test)]
 mod tests;

@@ -76,11 +76,7 @@ pub(crate) async fn receive_loop<T: GenServer>(
                 if !ctx.sys().is_some_and(sys::SysState::has_held) {
                     return ExitReason::Normal;
                 }
-                ctx.sys_mut().resume();
-                let server = ctx.server();
-                server
-                    .suspended
-                    .store(false, std::sync::atomic::Ordering::Relaxed);
+                ctx.set_suspended(false);
             }
             Next::Message(message) => handle_message(state, ctx, message).await,
             Next::Info(info) => handle_info(state, ctx, "info", info).await,

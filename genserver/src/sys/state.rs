@@ -5,7 +5,6 @@
 use std::any::Any;
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::Ordering;
 use std::time::SystemTime;
 
 use super::{Statistics, Status};
@@ -69,6 +68,10 @@ impl<T: GenServer> Default for SysState<T> {
 }
 
 impl<T: GenServer> SysState<T> {
+    pub(crate) fn set_suspended(&mut self, on: bool) {
+        self.suspended = on;
+    }
+
     pub(crate) fn is_suspended(&self) -> bool {
         self.suspended
     }
@@ -80,10 +83,6 @@ impl<T: GenServer> SysState<T> {
     /// `true` while messages held during a suspension wait.
     pub(crate) fn has_held(&self) -> bool {
         !self.held.is_empty()
-    }
-
-    pub(crate) fn resume(&mut self) {
-        self.suspended = false;
     }
 
     /// Keeps `next` until the server is resumed.
@@ -189,9 +188,7 @@ impl<T: GenServer> Inspect for Inspected<'_, T> {
     }
 
     fn suspend(&mut self, on: bool) {
-        self.ctx.sys_mut().suspended = on;
-        let server = self.ctx.server();
-        server.suspended.store(on, Ordering::Relaxed);
+        self.ctx.set_suspended(on);
     }
 
     #[cfg(feature = "tracing")]
