@@ -212,9 +212,9 @@ where
     Vec<K>: ::core::marker::Send + 'static,
     Option<V>: ::core::marker::Send + 'static,
 {
-    fn from_raw(raw: ::genserver::__private::RawRef<Cache<K, V>>) -> Self {
+    fn from_raw(__genserver_raw_ref: ::genserver::__private::RawRef<Cache<K, V>>) -> Self {
         Self {
-            __genserver_raw: raw,
+            __genserver_raw: __genserver_raw_ref,
         }
     }
     fn raw(&self) -> &::genserver::__private::RawRef<Cache<K, V>> {
@@ -234,8 +234,8 @@ where
     Vec<K>: ::core::marker::Send + 'static,
     Option<V>: ::core::marker::Send + 'static,
 {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&self.__genserver_raw, f)
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&self.__genserver_raw, __genserver_f)
     }
 }
 #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]

@@ -123,9 +123,9 @@ where
     String: ::core::marker::Send + 'static,
     Vec<String>: ::core::marker::Send + 'static,
 {
-    fn from_raw(raw: ::genserver::__private::RawRef<Member>) -> Self {
+    fn from_raw(__genserver_raw_ref: ::genserver::__private::RawRef<Member>) -> Self {
         Self {
-            __genserver_raw: raw,
+            __genserver_raw: __genserver_raw_ref,
         }
     }
     fn raw(&self) -> &::genserver::__private::RawRef<Member> {
@@ -139,8 +139,8 @@ where
     String: ::core::marker::Send + 'static,
     Vec<String>: ::core::marker::Send + 'static,
 {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&self.__genserver_raw, f)
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&self.__genserver_raw, __genserver_f)
     }
 }
 #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]
@@ -451,9 +451,9 @@ where
     String: ::core::marker::Send + 'static,
     usize: ::core::marker::Send + 'static,
 {
-    fn from_raw(raw: ::genserver::__private::RawRef<Room>) -> Self {
+    fn from_raw(__genserver_raw_ref: ::genserver::__private::RawRef<Room>) -> Self {
         Self {
-            __genserver_raw: raw,
+            __genserver_raw: __genserver_raw_ref,
         }
     }
     fn raw(&self) -> &::genserver::__private::RawRef<Room> {
@@ -468,8 +468,8 @@ where
     String: ::core::marker::Send + 'static,
     usize: ::core::marker::Send + 'static,
 {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&self.__genserver_raw, f)
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&self.__genserver_raw, __genserver_f)
     }
 }
 #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]
@@ -880,9 +880,9 @@ where
     Result<ServerRef<Room>, String>: ::core::marker::Send + 'static,
     Vec<String>: ::core::marker::Send + 'static,
 {
-    fn from_raw(raw: ::genserver::__private::RawRef<Lobby>) -> Self {
+    fn from_raw(__genserver_raw_ref: ::genserver::__private::RawRef<Lobby>) -> Self {
         Self {
-            __genserver_raw: raw,
+            __genserver_raw: __genserver_raw_ref,
         }
     }
     fn raw(&self) -> &::genserver::__private::RawRef<Lobby> {
@@ -899,8 +899,8 @@ where
     Result<ServerRef<Room>, String>: ::core::marker::Send + 'static,
     Vec<String>: ::core::marker::Send + 'static,
 {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&self.__genserver_raw, f)
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&self.__genserver_raw, __genserver_f)
     }
 }
 #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]

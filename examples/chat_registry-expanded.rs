@@ -243,9 +243,9 @@ where
     Result<(), RegistryError>: ::core::marker::Send + 'static,
     Vec<String>: ::core::marker::Send + 'static,
 {
-    fn from_raw(raw: ::genserver::__private::RawRef<Member>) -> Self {
+    fn from_raw(__genserver_raw_ref: ::genserver::__private::RawRef<Member>) -> Self {
         Self {
-            __genserver_raw: raw,
+            __genserver_raw: __genserver_raw_ref,
         }
     }
     fn raw(&self) -> &::genserver::__private::RawRef<Member> {
@@ -263,8 +263,8 @@ where
     Result<(), RegistryError>: ::core::marker::Send + 'static,
     Vec<String>: ::core::marker::Send + 'static,
 {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&self.__genserver_raw, f)
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&self.__genserver_raw, __genserver_f)
     }
 }
 #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]
@@ -682,9 +682,9 @@ where
     Topics: ::core::marker::Send + 'static,
     usize: ::core::marker::Send + 'static,
 {
-    fn from_raw(raw: ::genserver::__private::RawRef<Room>) -> Self {
+    fn from_raw(__genserver_raw_ref: ::genserver::__private::RawRef<Room>) -> Self {
         Self {
-            __genserver_raw: raw,
+            __genserver_raw: __genserver_raw_ref,
         }
     }
     fn raw(&self) -> &::genserver::__private::RawRef<Room> {
@@ -700,8 +700,8 @@ where
     Topics: ::core::marker::Send + 'static,
     usize: ::core::marker::Send + 'static,
 {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&self.__genserver_raw, f)
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&self.__genserver_raw, __genserver_f)
     }
 }
 #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]

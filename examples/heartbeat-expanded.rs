@@ -203,9 +203,9 @@ where
     u32: ::core::marker::Send + 'static,
     bool: ::core::marker::Send + 'static,
 {
-    fn from_raw(raw: ::genserver::__private::RawRef<Heartbeat>) -> Self {
+    fn from_raw(__genserver_raw_ref: ::genserver::__private::RawRef<Heartbeat>) -> Self {
         Self {
-            __genserver_raw: raw,
+            __genserver_raw: __genserver_raw_ref,
         }
     }
     fn raw(&self) -> &::genserver::__private::RawRef<Heartbeat> {
@@ -219,8 +219,8 @@ where
     u32: ::core::marker::Send + 'static,
     bool: ::core::marker::Send + 'static,
 {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&self.__genserver_raw, f)
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&self.__genserver_raw, __genserver_f)
     }
 }
 #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]

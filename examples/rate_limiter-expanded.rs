@@ -136,9 +136,9 @@ where
     u32: ::core::marker::Send + 'static,
     Duration: ::core::marker::Send + 'static,
 {
-    fn from_raw(raw: ::genserver::__private::RawRef<RateLimiter>) -> Self {
+    fn from_raw(__genserver_raw_ref: ::genserver::__private::RawRef<RateLimiter>) -> Self {
         Self {
-            __genserver_raw: raw,
+            __genserver_raw: __genserver_raw_ref,
         }
     }
     fn raw(&self) -> &::genserver::__private::RawRef<RateLimiter> {
@@ -152,8 +152,8 @@ where
     u32: ::core::marker::Send + 'static,
     Duration: ::core::marker::Send + 'static,
 {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&self.__genserver_raw, f)
+    fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&self.__genserver_raw, __genserver_f)
     }
 }
 #[allow(dead_code, deprecated, unreachable_pub, private_interfaces)]

@@ -4,6 +4,7 @@
 //! expansion can point at (and reuse) the user's own tokens.
 
 use proc_macro2::Span;
+use syn::ext::IdentExt as _;
 use syn::{
     Attribute, FnArg, GenericArgument, Ident, ImplItem, ImplItemFn, ItemImpl, Pat, PatType, Path,
     PathArguments, Type, TypePath,
@@ -110,18 +111,20 @@ impl<'a> Server<'a> {
             );
             return None;
         };
+        // `r#Counter` gives `CounterMsg`: the prefix is no part of the name.
+        let name = ident.unraw();
         let mut server = Server {
             original,
             ident,
             message: args
                 .message
-                .unwrap_or_else(|| Ident::new(&format!("{ident}Msg"), ident.span())),
+                .unwrap_or_else(|| Ident::new(&format!("{name}Msg"), ident.span())),
             info: args
                 .info
-                .unwrap_or_else(|| Ident::new(&format!("{ident}Info"), ident.span())),
+                .unwrap_or_else(|| Ident::new(&format!("{name}Info"), ident.span())),
             client: args
                 .client
-                .unwrap_or_else(|| Ident::new(&format!("{ident}Client"), ident.span())),
+                .unwrap_or_else(|| Ident::new(&format!("{name}Client"), ident.span())),
             krate: args.krate.unwrap_or_else(|| syn::parse_quote!(::genserver)),
             restart: args.restart,
             shutdown: args.shutdown,
@@ -299,8 +302,14 @@ pub(crate) fn variant_name(method: &Ident) -> Ident {
     if out.is_empty() {
         // A method named only with underscores: keep a valid identifier.
         out.push_str("Underscore");
+    } else if syn::parse_str::<Ident>(&out).is_err() {
+        // `_1st` → `_1st`: an identifier cannot start with a digit.
+        out.insert(0, '_');
     }
-    Ident::new(&out, method.span())
+    match syn::parse_str::<Ident>(&out) {
+        Ok(_) => Ident::new(&out, method.span()),
+        Err(_) => Ident::new("Underscore", method.span()),
+    }
 }
 
 /// A span for generated internals that user code cannot name.
@@ -333,5 +342,7 @@ mod tests {
         assert_eq!(variant("h2_o"), "H2O");
         assert_eq!(variant("__"), "Underscore");
         assert_eq!(variant("déjà_vu"), "DéjàVu");
+        assert_eq!(variant("_1st"), "_1st");
+        assert_eq!(variant("_2_nd"), "_2Nd");
     }
 }

@@ -2,8 +2,7 @@
 //! unchanged but for the handler attributes, next to every error. The impl
 //! keeps the IDE working and spares the user a cascade of follow-on errors.
 
-use proc_macro2::TokenStream;
-use quote::ToTokens;
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use syn::{ImplItem, ItemImpl};
 
 use crate::attr;
@@ -46,16 +45,107 @@ pub(crate) fn strip(original: &ItemImpl) -> ItemImpl {
     item
 }
 
-/// The user's impl block, what could still be generated, and the errors.
+/// The user's impl block (as `strip` or `strip_tokens` leave it), what
+/// could still be generated, and the errors.
 pub(crate) fn emit(
-    original: &ItemImpl,
+    user_impl: TokenStream,
     errors: Option<syn::Error>,
     generated: TokenStream,
 ) -> TokenStream {
-    let mut tokens = strip(original).into_token_stream();
+    let mut tokens = user_impl;
     tokens.extend(generated);
     if let Some(errors) = errors {
         tokens.extend(errors.to_compile_error());
     }
     tokens
+}
+
+/// The impl block's items: the last top-level brace group, when the input
+/// is an `impl` ending with one.
+fn impl_body(tokens: &[TokenTree]) -> Option<&Group> {
+    let is_impl = tokens
+        .iter()
+        .any(|token| matches!(token, TokenTree::Ident(ident) if ident == "impl"));
+    match tokens.last() {
+        Some(TokenTree::Group(group)) if is_impl && group.delimiter() == Delimiter::Brace => {
+            Some(group)
+        }
+        _ => None,
+    }
+}
+
+/// `tokens` with its impl body's stream mapped by `map`.
+fn map_impl_body(
+    input: TokenStream,
+    map: impl FnOnce(TokenStream) -> TokenStream,
+) -> Option<TokenStream> {
+    let mut tokens: Vec<TokenTree> = input.into_iter().collect();
+    let body = impl_body(&tokens)?;
+    let mut mapped = Group::new(Delimiter::Brace, map(body.stream()));
+    mapped.set_span(body.span());
+    *tokens.last_mut()? = TokenTree::Group(mapped);
+    Some(tokens.into_iter().collect())
+}
+
+/// An impl block `syn` could not parse, read again with every brace group
+/// among its items emptied (the bodies of its methods, mostly): enough to
+/// generate the server from its signatures. `None` when the mistake is not
+/// inside such a group.
+pub(crate) fn skeleton(input: &TokenStream) -> Option<ItemImpl> {
+    let emptied = map_impl_body(input.clone(), |body| {
+        body.into_iter()
+            .map(|token| match token {
+                TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
+                    let mut empty = Group::new(Delimiter::Brace, TokenStream::new());
+                    empty.set_span(group.span());
+                    TokenTree::Group(empty)
+                }
+                other => other,
+            })
+            .collect()
+    })?;
+    syn::parse2(emptied).ok()
+}
+
+/// Input `syn` could not parse, as written but for the handler attributes
+/// among the impl's items, which would otherwise each report that they are
+/// outside `#[gen_server]`.
+pub(crate) fn strip_tokens(input: TokenStream) -> TokenStream {
+    let allow: TokenStream = quote::quote!(
+        #[allow(clippy::needless_pass_by_value, clippy::unused_self)]
+    );
+    map_impl_body(input.clone(), |body| {
+        let mut out = TokenStream::new();
+        let mut tokens = body.into_iter().peekable();
+        while let Some(token) = tokens.next() {
+            let is_pound = matches!(&token, TokenTree::Punct(p) if p.as_char() == '#');
+            if is_pound {
+                if let Some(TokenTree::Group(group)) = tokens.peek() {
+                    if group.delimiter() == Delimiter::Bracket && is_kind_attr_tokens(group) {
+                        tokens.next();
+                        out.extend(allow.clone());
+                        continue;
+                    }
+                }
+            }
+            out.extend([token]);
+        }
+        out
+    })
+    .unwrap_or(input)
+}
+
+/// `[call]`, `[call(timeout = ..)]` and the other handler attributes.
+fn is_kind_attr_tokens(group: &Group) -> bool {
+    let mut tokens = group.stream().into_iter();
+    let named = matches!(
+        tokens.next(),
+        Some(TokenTree::Ident(ident)) if attr::Kind::ALL.iter().any(|(name, _)| ident == name)
+    );
+    let rest = match tokens.next() {
+        None => true,
+        Some(TokenTree::Group(args)) => args.delimiter() == Delimiter::Parenthesis,
+        Some(_) => false,
+    };
+    named && rest && tokens.next().is_none()
 }

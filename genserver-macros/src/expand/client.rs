@@ -4,6 +4,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt as _;
 
 use super::{
     bounded_generics, field_decls, field_idents, forwarded, has_docs, reply_field, reply_type,
@@ -15,7 +16,6 @@ pub(super) fn client(server: &Server<'_>) -> TokenStream {
     let Server {
         client,
         message,
-        ident,
         krate,
         ..
     } = server;
@@ -77,11 +77,14 @@ pub(super) fn client(server: &Server<'_>) -> TokenStream {
             }
         }
     });
+    let ident = server.ident.unraw();
     let doc = format!(
         " The client of [`{ident}`]: one function per handler. `ServerRef<{ident}>` \
          dereferences to it, so call them on the server's handle."
     );
     let def_where = &bounded.where_clause;
+    // A lower-case constant in scope would capture `raw` or `f`.
+    let (raw_arg, formatter) = (hidden("raw_ref"), hidden("f"));
     quote! {
         #[doc = #doc]
         #[allow(unreachable_pub)]
@@ -92,8 +95,8 @@ pub(super) fn client(server: &Server<'_>) -> TokenStream {
         #[automatically_derived]
         #[allow(deprecated)]
         impl #impl_generics #krate::__private::ClientOf<#self_ty> for #client #ty_generics #where_clause {
-            fn from_raw(raw: #krate::__private::RawRef<#self_ty>) -> Self {
-                Self { #raw: raw }
+            fn from_raw(#raw_arg: #krate::__private::RawRef<#self_ty>) -> Self {
+                Self { #raw: #raw_arg }
             }
 
             fn raw(&self) -> &#krate::__private::RawRef<#self_ty> {
@@ -104,8 +107,8 @@ pub(super) fn client(server: &Server<'_>) -> TokenStream {
         #[automatically_derived]
         #[allow(deprecated)]
         impl #impl_generics ::core::fmt::Debug for #client #ty_generics #where_clause {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                ::core::fmt::Debug::fmt(&self.#raw, f)
+            fn fmt(&self, #formatter: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::core::fmt::Debug::fmt(&self.#raw, #formatter)
             }
         }
 

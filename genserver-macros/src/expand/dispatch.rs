@@ -126,7 +126,10 @@ fn arm(server: &Server<'_>, enum_name: &Ident, handler: &Handler<'_>) -> TokenSt
     let call_args = handler.args.iter().map(|arg| passed(arg, &ctx, &slot));
     let awaited = handler.original.sig.asyncness.map(|_| quote!(.await));
     let span = handler.original.sig.ident.span();
-    let invoke = quote_spanned!(span=> Self::#method(self, #(#call_args),*) #awaited);
+    // `self` resolves where `handle_message` declares it, not at the
+    // handler's name, which may come from another macro's input.
+    let receiver = quote!(self);
+    let invoke = quote_spanned!(span=> Self::#method(#receiver, #(#call_args),*) #awaited);
     if handler.kind == Kind::Call {
         let field = reply_field(handler);
         let krate = &server.krate;

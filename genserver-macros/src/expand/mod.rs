@@ -11,7 +11,7 @@ mod message;
 mod notice;
 mod start;
 
-use proc_macro2::{Group, TokenStream, TokenTree};
+use proc_macro2::{Group, Spacing, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Attribute, Generics, Ident, Item, ReturnType, Type};
@@ -23,13 +23,21 @@ use crate::fallback;
 use crate::valid::{self, Part, Validity};
 
 /// The whole attribute: parse, check, then expand or fall back.
+///
+/// Input `syn` cannot parse, such as a handler body missing a `;`, is
+/// emitted as written, so that rustc reports the syntax error itself, and
+/// the server is still generated from the signatures around it: no error
+/// follows where the server is used.
 pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
-    let item = match syn::parse2::<Item>(input.clone()) {
-        Ok(item) => item,
+    let (item, unparsed) = match syn::parse2::<Item>(input.clone()) {
+        Ok(item) => (item, None),
         Err(error) => {
-            let mut tokens = input;
-            tokens.extend(error.to_compile_error());
-            return tokens;
+            let Some(skeleton) = fallback::skeleton(&input) else {
+                let mut tokens = fallback::strip_tokens(input);
+                tokens.extend(error.to_compile_error());
+                return tokens;
+            };
+            (Item::Impl(skeleton), Some(input.clone()))
         }
     };
     let Item::Impl(original) = &item else {
@@ -40,21 +48,25 @@ pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
         );
         return tokens;
     };
+    let user_impl = match unparsed {
+        Some(input) => fallback::strip_tokens(input),
+        None => fallback::strip(original).into_token_stream(),
+    };
     let cx = Ctxt::new();
     let args = Args::parse(&cx, args);
     let Some(mut server) = Server::from_syn(&cx, original, args) else {
-        return fallback::emit(original, cx.check().err(), TokenStream::new());
+        return fallback::emit(user_impl, cx.check().err(), TokenStream::new());
     };
     let validity = valid::check(&cx, &server);
     match cx.check() {
         Ok(()) => {
-            let mut tokens = fallback::strip(original).into_token_stream();
+            let mut tokens = user_impl;
             tokens.extend(generate(&server, true));
             tokens
         }
         Err(errors) => {
             let partial = partial(&mut server, &validity);
-            fallback::emit(original, Some(errors), partial)
+            fallback::emit(user_impl, Some(errors), partial)
         }
     }
 }
@@ -160,7 +172,7 @@ fn generate(server: &Server<'_>, with_start: bool) -> TokenStream {
 /// message carries. The latter predicates carry the user's own spans, so a
 /// type that cannot cross threads is reported on the token that names it.
 fn bounded_generics(server: &Server<'_>) -> Generics {
-    let mut generics = server.original.generics.clone();
+    let mut generics = plain_generics(server);
     let params: Vec<Ident> = generics
         .type_params()
         .map(|param| param.ident.clone())
@@ -209,6 +221,22 @@ fn bounded_generics(server: &Server<'_>) -> Generics {
         where_clause
             .predicates
             .push(syn::parse_quote_spanned!(ty.span()=> #replaced: ::core::marker::Send + 'static));
+    }
+    generics
+}
+
+/// The impl's generics, with `Self` in its `where` clause replaced by the
+/// server's type: on the generated enums and client, `Self` means those.
+fn plain_generics(server: &Server<'_>) -> Generics {
+    let mut generics = server.original.generics.clone();
+    let self_ty = &server.original.self_ty;
+    if let Some(where_clause) = &mut generics.where_clause {
+        for predicate in &mut where_clause.predicates {
+            let replaced = replace_self_tokens(predicate.to_token_stream(), self_ty);
+            if let Ok(replaced) = syn::parse2(replaced) {
+                *predicate = replaced;
+            }
+        }
     }
     generics
 }
@@ -311,8 +339,11 @@ fn replace_self_tokens(tokens: TokenStream, self_ty: &Type) -> TokenStream {
     while let Some(token) = tokens.next() {
         match token {
             TokenTree::Ident(ident) if ident == "Self" => {
-                let is_path =
-                    matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+                // `Self::Item`, not the `Self: Bound` of a `where` clause.
+                let is_path = matches!(
+                    tokens.peek(),
+                    Some(TokenTree::Punct(p)) if p.as_char() == ':' && p.spacing() == Spacing::Joint
+                );
                 if is_path {
                     out.extend(quote_spanned!(ident.span()=> <#self_ty>));
                 } else {

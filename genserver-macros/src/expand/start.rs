@@ -4,6 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
+use syn::ext::IdentExt as _;
 use syn::spanned::Spanned;
 
 use super::bounded_generics;
@@ -33,18 +34,24 @@ fn spec_overrides(server: &Server<'_>) -> TokenStream {
 
 pub(super) fn start_fns(server: &Server<'_>) -> TokenStream {
     let krate = &server.krate;
-    let ident = server.ident;
+    let ident = server.ident.unraw();
     let self_ty = &server.original.self_ty;
     let bounded = bounded_generics(server);
     let (impl_generics, _, where_clause) = bounded.split_for_impl();
     let (init_fields, params, arg, what) = init_params(server);
     // The parameters of our own must not clash with init's arguments.
     let own = |preferred: &str, fallback: &str| {
-        if init_fields.iter().any(|ident| *ident == preferred) {
-            format_ident!("{fallback}")
+        let taken = |name: &str| init_fields.iter().any(|ident| ident.unraw() == name);
+        let mut name = if taken(preferred) {
+            fallback
         } else {
-            format_ident!("{preferred}")
+            preferred
         }
+        .to_owned();
+        while taken(&name) {
+            name.push('_');
+        }
+        format_ident!("{name}")
     };
     let name = own("name", "server_name");
     let options = own("options", "start_options");
@@ -175,7 +182,7 @@ pub(super) fn child_spec_fn(server: &Server<'_>) -> TokenStream {
         return TokenStream::new();
     }
     let krate = &server.krate;
-    let ident = server.ident;
+    let ident = server.ident.unraw();
     let self_ty = &server.original.self_ty;
     let bounded = bounded_generics(server);
     let (impl_generics, _, where_clause) = bounded.split_for_impl();

@@ -162,9 +162,13 @@ fn check_variant_names(cx: &Ctxt, server: &Server<'_>, handler_ok: &mut [bool]) 
         // Calls and casts share the message enum; info handlers have theirs.
         let same_enum =
             |other: &Handler<'_>| (other.kind == Kind::Info) == (handler.kind == Kind::Info);
-        let clash = server.handlers[..index]
-            .iter()
-            .find(|earlier| same_enum(earlier) && earlier.variant == handler.variant);
+        // Handlers behind `cfg`s may never be compiled together (`#[cfg(x)]`
+        // and `#[cfg(not(x))]`); if they are, rustc reports the clash.
+        let clash = server.handlers[..index].iter().find(|earlier| {
+            same_enum(earlier)
+                && earlier.variant == handler.variant
+                && !(has_cfg(earlier) || has_cfg(handler))
+        });
         if let Some(earlier) = clash {
             handler_ok[index] = false;
             cx.error_spanned_by(
@@ -183,6 +187,14 @@ fn check_variant_names(cx: &Ctxt, server: &Server<'_>, handler_ok: &mut [bool]) 
             );
         }
     }
+}
+
+fn has_cfg(handler: &Handler<'_>) -> bool {
+    handler
+        .original
+        .attrs
+        .iter()
+        .any(|attr| attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr"))
 }
 
 /// One handler at most for each of the runtime's notices.

@@ -1,0 +1,33 @@
+use genserver::prelude::*;
+
+struct Counter {
+    count: u64,
+}
+
+#[gen_server]
+impl Counter {
+    #[call]
+    fn get(&self) -> u64 {
+        self.count
+    }
+
+    #[cast]
+    fn bump(&mut self, by: u64) {
+        let next = self.count + by
+        self.count = next;
+    }
+
+    #[call]
+    fn double(&mut self) -> u64 {
+        self.count *= 2;
+        self.count
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let counter = Counter::start(Counter { count: 1 }).await.unwrap();
+    counter.bump(2).unwrap();
+    let _: u64 = counter.get().await.unwrap();
+    let _: u64 = counter.double().await.unwrap();
+}
