@@ -180,6 +180,7 @@ impl AccountMsg {
 #[allow(unreachable_pub)]
 pub struct AccountClient
 where
+    Account: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Result<u64, Refused>: ::core::marker::Send + 'static,
@@ -190,6 +191,7 @@ where
 #[allow(deprecated)]
 impl ::genserver::__private::ClientOf<Account> for AccountClient
 where
+    Account: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Result<u64, Refused>: ::core::marker::Send + 'static,
@@ -207,6 +209,7 @@ where
 #[allow(deprecated)]
 impl ::core::fmt::Debug for AccountClient
 where
+    Account: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Result<u64, Refused>: ::core::marker::Send + 'static,
@@ -219,6 +222,7 @@ where
 #[allow(clippy::used_underscore_binding)]
 impl AccountClient
 where
+    Account: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Result<u64, Refused>: ::core::marker::Send + 'static,
@@ -267,6 +271,7 @@ where
 #[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for Account
 where
+    Account: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Result<u64, Refused>: ::core::marker::Send + 'static,
@@ -358,6 +363,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl Account
 where
+    Account: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Result<u64, Refused>: ::core::marker::Send + 'static,
@@ -436,6 +442,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl Account
 where
+    Account: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Result<u64, Refused>: ::core::marker::Send + 'static,

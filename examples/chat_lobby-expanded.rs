@@ -111,6 +111,7 @@ impl MemberMsg {
 #[allow(unreachable_pub)]
 pub struct MemberClient
 where
+    Member: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Vec<String>: ::core::marker::Send + 'static,
 {
@@ -120,6 +121,7 @@ where
 #[allow(deprecated)]
 impl ::genserver::__private::ClientOf<Member> for MemberClient
 where
+    Member: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Vec<String>: ::core::marker::Send + 'static,
 {
@@ -136,6 +138,7 @@ where
 #[allow(deprecated)]
 impl ::core::fmt::Debug for MemberClient
 where
+    Member: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Vec<String>: ::core::marker::Send + 'static,
 {
@@ -147,6 +150,7 @@ where
 #[allow(clippy::used_underscore_binding)]
 impl MemberClient
 where
+    Member: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Vec<String>: ::core::marker::Send + 'static,
 {
@@ -174,6 +178,7 @@ where
 #[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for Member
 where
+    Member: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Vec<String>: ::core::marker::Send + 'static,
 {
@@ -228,6 +233,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl Member
 where
+    Member: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Vec<String>: ::core::marker::Send + 'static,
 {
@@ -298,6 +304,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl Member
 where
+    Member: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Vec<String>: ::core::marker::Send + 'static,
 {
@@ -437,6 +444,7 @@ impl RoomMsg {
 #[allow(unreachable_pub)]
 pub struct RoomClient
 where
+    Room: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     usize: ::core::marker::Send + 'static,
@@ -447,6 +455,7 @@ where
 #[allow(deprecated)]
 impl ::genserver::__private::ClientOf<Room> for RoomClient
 where
+    Room: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     usize: ::core::marker::Send + 'static,
@@ -464,6 +473,7 @@ where
 #[allow(deprecated)]
 impl ::core::fmt::Debug for RoomClient
 where
+    Room: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     usize: ::core::marker::Send + 'static,
@@ -476,6 +486,7 @@ where
 #[allow(clippy::used_underscore_binding)]
 impl RoomClient
 where
+    Room: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     usize: ::core::marker::Send + 'static,
@@ -513,6 +524,7 @@ where
 #[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for Room
 where
+    Room: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     usize: ::core::marker::Send + 'static,
@@ -585,6 +597,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl Room
 where
+    Room: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     usize: ::core::marker::Send + 'static,
@@ -656,6 +669,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl Room
 where
+    Room: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     usize: ::core::marker::Send + 'static,
@@ -862,6 +876,7 @@ impl LobbyInfo {
 #[allow(unreachable_pub)]
 pub struct LobbyClient
 where
+    Lobby: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     Down: ::core::marker::Send + 'static,
@@ -874,6 +889,7 @@ where
 #[allow(deprecated)]
 impl ::genserver::__private::ClientOf<Lobby> for LobbyClient
 where
+    Lobby: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     Down: ::core::marker::Send + 'static,
@@ -893,6 +909,7 @@ where
 #[allow(deprecated)]
 impl ::core::fmt::Debug for LobbyClient
 where
+    Lobby: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     Down: ::core::marker::Send + 'static,
@@ -907,6 +924,7 @@ where
 #[allow(clippy::used_underscore_binding)]
 impl LobbyClient
 where
+    Lobby: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     Down: ::core::marker::Send + 'static,
@@ -941,6 +959,7 @@ where
 #[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for Lobby
 where
+    Lobby: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     Down: ::core::marker::Send + 'static,
@@ -1029,6 +1048,7 @@ where
 #[automatically_derived]
 impl ::genserver::__private::ReceivesDown for Lobby
 where
+    Lobby: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     Down: ::core::marker::Send + 'static,
@@ -1042,6 +1062,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl Lobby
 where
+    Lobby: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     Down: ::core::marker::Send + 'static,
@@ -1108,6 +1129,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl Lobby
 where
+    Lobby: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     Down: ::core::marker::Send + 'static,

@@ -223,6 +223,7 @@ impl MemberMsg {
 #[allow(unreachable_pub)]
 pub struct MemberClient
 where
+    Member: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Language: ::core::marker::Send + 'static,
@@ -236,6 +237,7 @@ where
 #[allow(deprecated)]
 impl ::genserver::__private::ClientOf<Member> for MemberClient
 where
+    Member: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Language: ::core::marker::Send + 'static,
@@ -256,6 +258,7 @@ where
 #[allow(deprecated)]
 impl ::core::fmt::Debug for MemberClient
 where
+    Member: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Language: ::core::marker::Send + 'static,
@@ -271,6 +274,7 @@ where
 #[allow(clippy::used_underscore_binding)]
 impl MemberClient
 where
+    Member: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Language: ::core::marker::Send + 'static,
@@ -333,6 +337,7 @@ where
 #[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for Member
 where
+    Member: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Language: ::core::marker::Send + 'static,
@@ -443,6 +448,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl Member
 where
+    Member: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Language: ::core::marker::Send + 'static,
@@ -528,6 +534,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl Member
 where
+    Member: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Language: ::core::marker::Send + 'static,
@@ -666,6 +673,7 @@ impl RoomMsg {
 #[allow(unreachable_pub)]
 pub struct RoomClient
 where
+    Room: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
     Topics: ::core::marker::Send + 'static,
@@ -677,6 +685,7 @@ where
 #[allow(deprecated)]
 impl ::genserver::__private::ClientOf<Room> for RoomClient
 where
+    Room: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
     Topics: ::core::marker::Send + 'static,
@@ -695,6 +704,7 @@ where
 #[allow(deprecated)]
 impl ::core::fmt::Debug for RoomClient
 where
+    Room: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
     Topics: ::core::marker::Send + 'static,
@@ -708,6 +718,7 @@ where
 #[allow(clippy::used_underscore_binding)]
 impl RoomClient
 where
+    Room: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
     Topics: ::core::marker::Send + 'static,
@@ -746,6 +757,7 @@ where
 #[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for Room
 where
+    Room: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
     Topics: ::core::marker::Send + 'static,
@@ -819,6 +831,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl Room
 where
+    Room: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
     Topics: ::core::marker::Send + 'static,
@@ -902,6 +915,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl Room
 where
+    Room: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
     Topics: ::core::marker::Send + 'static,

@@ -101,6 +101,7 @@ impl CounterMsg {
 #[allow(unreachable_pub)]
 pub struct CounterClient
 where
+    Counter: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
 {
     __genserver_raw: ::genserver::__private::RawRef<Counter>,
@@ -109,6 +110,7 @@ where
 #[allow(deprecated)]
 impl ::genserver::__private::ClientOf<Counter> for CounterClient
 where
+    Counter: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
 {
     fn from_raw(__genserver_raw_ref: ::genserver::__private::RawRef<Counter>) -> Self {
@@ -124,6 +126,7 @@ where
 #[allow(deprecated)]
 impl ::core::fmt::Debug for CounterClient
 where
+    Counter: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
 {
     fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -134,6 +137,7 @@ where
 #[allow(clippy::used_underscore_binding)]
 impl CounterClient
 where
+    Counter: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
 {
     /// Moves one step on and replies with the new value.
@@ -167,6 +171,7 @@ where
 #[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for Counter
 where
+    Counter: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
 {
     type Message = CounterMsg;
@@ -237,6 +242,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl Counter
 where
+    Counter: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
 {
     /// Starts a [`Counter`] server running `#[init]` with these arguments inside the new server, and returns its handle once it is running: `GenServer.start/2`.
@@ -313,6 +319,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl Counter
 where
+    Counter: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
 {
     /// How a supervisor starts [`Counter`] running `#[init]` with these arguments inside the new server: with `start_link`, a clone of the arguments for each start; `child_spec/1` of `use GenServer`. Override the id, restart and shutdown with the spec's methods, or for every spec with `#[gen_server(restart = .., shutdown = ..)]`.

@@ -191,6 +191,7 @@ impl HeartbeatInfo {
 #[allow(unreachable_pub)]
 pub struct HeartbeatClient
 where
+    Heartbeat: ::core::marker::Send + 'static,
     u32: ::core::marker::Send + 'static,
     bool: ::core::marker::Send + 'static,
 {
@@ -200,6 +201,7 @@ where
 #[allow(deprecated)]
 impl ::genserver::__private::ClientOf<Heartbeat> for HeartbeatClient
 where
+    Heartbeat: ::core::marker::Send + 'static,
     u32: ::core::marker::Send + 'static,
     bool: ::core::marker::Send + 'static,
 {
@@ -216,6 +218,7 @@ where
 #[allow(deprecated)]
 impl ::core::fmt::Debug for HeartbeatClient
 where
+    Heartbeat: ::core::marker::Send + 'static,
     u32: ::core::marker::Send + 'static,
     bool: ::core::marker::Send + 'static,
 {
@@ -227,6 +230,7 @@ where
 #[allow(clippy::used_underscore_binding)]
 impl HeartbeatClient
 where
+    Heartbeat: ::core::marker::Send + 'static,
     u32: ::core::marker::Send + 'static,
     bool: ::core::marker::Send + 'static,
 {
@@ -271,6 +275,7 @@ where
 #[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for Heartbeat
 where
+    Heartbeat: ::core::marker::Send + 'static,
     u32: ::core::marker::Send + 'static,
     bool: ::core::marker::Send + 'static,
 {
@@ -374,6 +379,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl Heartbeat
 where
+    Heartbeat: ::core::marker::Send + 'static,
     u32: ::core::marker::Send + 'static,
     bool: ::core::marker::Send + 'static,
 {
@@ -437,6 +443,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl Heartbeat
 where
+    Heartbeat: ::core::marker::Send + 'static,
     u32: ::core::marker::Send + 'static,
     bool: ::core::marker::Send + 'static,
 {

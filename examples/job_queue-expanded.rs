@@ -308,6 +308,7 @@ impl JobQueueInfo {
 #[allow(unreachable_pub)]
 pub struct JobQueueClient
 where
+    JobQueue: ::core::marker::Send + 'static,
     Vec<(String, u64)>: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
@@ -320,6 +321,7 @@ where
 #[allow(deprecated)]
 impl ::genserver::__private::ClientOf<JobQueue> for JobQueueClient
 where
+    JobQueue: ::core::marker::Send + 'static,
     Vec<(String, u64)>: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
@@ -339,6 +341,7 @@ where
 #[allow(deprecated)]
 impl ::core::fmt::Debug for JobQueueClient
 where
+    JobQueue: ::core::marker::Send + 'static,
     Vec<(String, u64)>: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
@@ -353,6 +356,7 @@ where
 #[allow(clippy::used_underscore_binding)]
 impl JobQueueClient
 where
+    JobQueue: ::core::marker::Send + 'static,
     Vec<(String, u64)>: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
@@ -388,6 +392,7 @@ where
 #[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for JobQueue
 where
+    JobQueue: ::core::marker::Send + 'static,
     Vec<(String, u64)>: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
@@ -475,6 +480,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl JobQueue
 where
+    JobQueue: ::core::marker::Send + 'static,
     Vec<(String, u64)>: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,
@@ -551,6 +557,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl JobQueue
 where
+    JobQueue: ::core::marker::Send + 'static,
     Vec<(String, u64)>: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     u64: ::core::marker::Send + 'static,

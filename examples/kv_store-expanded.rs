@@ -103,6 +103,7 @@ impl MyServerMsg {
 #[allow(unreachable_pub)]
 pub struct MyServerClient
 where
+    MyServer: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Option<String>: ::core::marker::Send + 'static,
 {
@@ -112,6 +113,7 @@ where
 #[allow(deprecated)]
 impl ::genserver::__private::ClientOf<MyServer> for MyServerClient
 where
+    MyServer: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Option<String>: ::core::marker::Send + 'static,
 {
@@ -128,6 +130,7 @@ where
 #[allow(deprecated)]
 impl ::core::fmt::Debug for MyServerClient
 where
+    MyServer: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Option<String>: ::core::marker::Send + 'static,
 {
@@ -139,6 +142,7 @@ where
 #[allow(clippy::used_underscore_binding)]
 impl MyServerClient
 where
+    MyServer: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Option<String>: ::core::marker::Send + 'static,
 {
@@ -168,6 +172,7 @@ where
 #[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for MyServer
 where
+    MyServer: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Option<String>: ::core::marker::Send + 'static,
 {
@@ -223,6 +228,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl MyServer
 where
+    MyServer: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Option<String>: ::core::marker::Send + 'static,
 {
@@ -293,6 +299,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl MyServer
 where
+    MyServer: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Option<String>: ::core::marker::Send + 'static,
 {

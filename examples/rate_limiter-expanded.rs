@@ -124,6 +124,7 @@ impl RateLimiterMsg {
 #[allow(unreachable_pub)]
 pub struct RateLimiterClient
 where
+    RateLimiter: ::core::marker::Send + 'static,
     u32: ::core::marker::Send + 'static,
     Duration: ::core::marker::Send + 'static,
 {
@@ -133,6 +134,7 @@ where
 #[allow(deprecated)]
 impl ::genserver::__private::ClientOf<RateLimiter> for RateLimiterClient
 where
+    RateLimiter: ::core::marker::Send + 'static,
     u32: ::core::marker::Send + 'static,
     Duration: ::core::marker::Send + 'static,
 {
@@ -149,6 +151,7 @@ where
 #[allow(deprecated)]
 impl ::core::fmt::Debug for RateLimiterClient
 where
+    RateLimiter: ::core::marker::Send + 'static,
     u32: ::core::marker::Send + 'static,
     Duration: ::core::marker::Send + 'static,
 {
@@ -160,6 +163,7 @@ where
 #[allow(clippy::used_underscore_binding)]
 impl RateLimiterClient
 where
+    RateLimiter: ::core::marker::Send + 'static,
     u32: ::core::marker::Send + 'static,
     Duration: ::core::marker::Send + 'static,
 {
@@ -186,6 +190,7 @@ where
 #[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for RateLimiter
 where
+    RateLimiter: ::core::marker::Send + 'static,
     u32: ::core::marker::Send + 'static,
     Duration: ::core::marker::Send + 'static,
 {
@@ -255,6 +260,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl RateLimiter
 where
+    RateLimiter: ::core::marker::Send + 'static,
     u32: ::core::marker::Send + 'static,
     Duration: ::core::marker::Send + 'static,
 {
@@ -332,6 +338,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl RateLimiter
 where
+    RateLimiter: ::core::marker::Send + 'static,
     u32: ::core::marker::Send + 'static,
     Duration: ::core::marker::Send + 'static,
 {

@@ -124,6 +124,7 @@ impl StackMsg {
 #[allow(unreachable_pub)]
 pub struct StackClient
 where
+    Stack: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Option<String>: ::core::marker::Send + 'static,
 {
@@ -133,6 +134,7 @@ where
 #[allow(deprecated)]
 impl ::genserver::__private::ClientOf<Stack> for StackClient
 where
+    Stack: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Option<String>: ::core::marker::Send + 'static,
 {
@@ -149,6 +151,7 @@ where
 #[allow(deprecated)]
 impl ::core::fmt::Debug for StackClient
 where
+    Stack: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Option<String>: ::core::marker::Send + 'static,
 {
@@ -160,6 +163,7 @@ where
 #[allow(clippy::used_underscore_binding)]
 impl StackClient
 where
+    Stack: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Option<String>: ::core::marker::Send + 'static,
 {
@@ -201,6 +205,7 @@ where
 #[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for Stack
 where
+    Stack: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Option<String>: ::core::marker::Send + 'static,
 {
@@ -269,6 +274,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl Stack
 where
+    Stack: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Option<String>: ::core::marker::Send + 'static,
 {
@@ -342,6 +348,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl Stack
 where
+    Stack: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Option<String>: ::core::marker::Send + 'static,
 {

@@ -171,6 +171,7 @@ impl StoreMsg {
 #[allow(unreachable_pub)]
 pub struct StoreClient
 where
+    Store: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Option<String>: ::core::marker::Send + 'static,
     i64: ::core::marker::Send + 'static,
@@ -181,6 +182,7 @@ where
 #[allow(deprecated)]
 impl ::genserver::__private::ClientOf<Store> for StoreClient
 where
+    Store: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Option<String>: ::core::marker::Send + 'static,
     i64: ::core::marker::Send + 'static,
@@ -198,6 +200,7 @@ where
 #[allow(deprecated)]
 impl ::core::fmt::Debug for StoreClient
 where
+    Store: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Option<String>: ::core::marker::Send + 'static,
     i64: ::core::marker::Send + 'static,
@@ -210,6 +213,7 @@ where
 #[allow(clippy::used_underscore_binding)]
 impl StoreClient
 where
+    Store: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Option<String>: ::core::marker::Send + 'static,
     i64: ::core::marker::Send + 'static,
@@ -255,6 +259,7 @@ where
 #[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
 impl ::genserver::__private::GenServer for Store
 where
+    Store: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Option<String>: ::core::marker::Send + 'static,
     i64: ::core::marker::Send + 'static,
@@ -330,6 +335,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl Store
 where
+    Store: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Option<String>: ::core::marker::Send + 'static,
     i64: ::core::marker::Send + 'static,
@@ -394,6 +400,7 @@ where
 #[allow(dead_code, unreachable_pub)]
 impl Store
 where
+    Store: ::core::marker::Send + 'static,
     String: ::core::marker::Send + 'static,
     Option<String>: ::core::marker::Send + 'static,
     i64: ::core::marker::Send + 'static,

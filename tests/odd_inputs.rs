@@ -251,3 +251,28 @@ async fn lower_case_constants_in_scope() {
     assert!(!format!("{:?}", *store).is_empty());
     assert_eq!(lower_case_constants::constants(), [2, 3, 4, 5]);
 }
+
+/// The impl's type from a `$t:ty` fragment: `syn` sees a `Type::Group`.
+macro_rules! counter_for {
+    ($t:ty) => {
+        #[gen_server]
+        impl $t {
+            #[call]
+            fn count(&mut self) -> u32 {
+                self.0 += 1;
+                self.0
+            }
+        }
+    };
+}
+
+struct Fragment(u32);
+
+counter_for!(Fragment);
+
+#[tokio::test]
+async fn impl_type_from_a_type_fragment() {
+    let server = Fragment::start(Fragment(0)).await.unwrap();
+    assert_eq!(server.count().await.unwrap(), 1);
+    assert_eq!(server.count().await.unwrap(), 2);
+}

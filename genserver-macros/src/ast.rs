@@ -210,9 +210,19 @@ impl<'a> Server<'a> {
 }
 
 fn self_ident(ty: &Type) -> Option<&Ident> {
-    match ty {
+    match ungrouped(ty) {
         Type::Path(path) if path.qself.is_none() => path.path.segments.last().map(|s| &s.ident),
         _ => None,
+    }
+}
+
+/// `ty` without the invisible group around it when a `macro_rules!` passed
+/// it in as a `$t:ty` fragment, or the parentheses of `(T)`.
+pub(crate) fn ungrouped(ty: &Type) -> &Type {
+    match ty {
+        Type::Group(group) => ungrouped(&group.elem),
+        Type::Paren(paren) => ungrouped(&paren.elem),
+        other => other,
     }
 }
 

@@ -3,6 +3,7 @@
 use proc_macro2::TokenStream;
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
+use syn::punctuated::Punctuated;
 use syn::{Attribute, Expr, Ident, Meta, Path, Token};
 
 use crate::ctxt::Ctxt;
@@ -321,17 +322,57 @@ pub(crate) fn is_kind_attr(attr: &Attribute) -> bool {
     Kind::of(attr).is_some()
 }
 
-/// Lint attributes, which a handler passes on with its other attributes.
-const LINTS: [&str; 5] = ["allow", "warn", "deny", "expect", "forbid"];
+/// Lint attributes, which a handler passes on with its other attributes
+/// (`expect` as `allow`).
+const LINTS: [&str; 4] = ["allow", "warn", "deny", "forbid"];
 
-fn is_one_of(attr: &Attribute, names: &[&str]) -> bool {
-    names.iter().any(|name| attr.path().is_ident(name))
+/// `true` for `#[allow]`, `#[warn]`, `#[deny]`, `#[forbid]` and `#[expect]`.
+pub(crate) fn is_lint(attr: &Attribute) -> bool {
+    let path = attr.path();
+    path.is_ident("expect") || LINTS.iter().any(|lint| path.is_ident(lint))
 }
 
-/// `true` for attributes a handler passes on to its client function and to
-/// its message variant.
-pub(crate) fn forwards_to_client(attr: &Attribute) -> bool {
-    is_one_of(attr, &["doc", "cfg", "cfg_attr", "deprecated"]) || is_one_of(attr, &LINTS)
+/// The attributes a handler passes on to its client function and to its
+/// message variant: documentation, `cfg`, `deprecated` and lints, also
+/// inside `cfg_attr`. What means nothing there (or is an error, such as
+/// `inline` on a variant) stays on the handler alone.
+pub(crate) fn for_client(attrs: &[Attribute]) -> Vec<Attribute> {
+    attrs
+        .iter()
+        .filter_map(|attr| {
+            let meta = client_meta(&attr.meta)?;
+            let mut attr = attr.clone();
+            attr.meta = meta;
+            Some(attr)
+        })
+        .collect()
+}
+
+fn client_meta(meta: &Meta) -> Option<Meta> {
+    let path = meta.path();
+    let is = |names: &[&str]| names.iter().any(|name| path.is_ident(name));
+    if is(&["expect"]) {
+        // What an `#[expect]` waits for fires in the handler, not in the
+        // generated code, where it would go unfulfilled: `allow` it there.
+        let mut list = meta.require_list().ok()?.clone();
+        list.path = Path::from(Ident::new("allow", list.path.segments[0].ident.span()));
+        return Some(Meta::List(list));
+    }
+    if is(&["cfg_attr"]) {
+        let mut list = meta.require_list().ok()?.clone();
+        let parts = list
+            .parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+            .ok()?;
+        let mut parts = parts.into_iter();
+        let predicate = parts.next()?;
+        let kept: Vec<Meta> = parts.filter_map(|meta| client_meta(&meta)).collect();
+        if kept.is_empty() {
+            return None;
+        }
+        list.tokens = quote::quote!(#predicate, #(#kept),*);
+        return Some(Meta::List(list));
+    }
+    (is(&["doc", "cfg", "deprecated"]) || is(&LINTS)).then(|| meta.clone())
 }
 
 /// `true` for attributes a handler passes on to its dispatch arm: only

@@ -1,6 +1,6 @@
 //! Collects every error of one expansion, so that all are reported at once.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt::Display;
 use std::thread;
 
@@ -10,12 +10,15 @@ use quote::ToTokens;
 /// it unchecked is a bug in this crate, caught in its own tests.
 pub(crate) struct Ctxt {
     errors: RefCell<Option<Vec<syn::Error>>>,
+    /// Mistakes left for rustc to report on the user's own impl.
+    left_to_rustc: Cell<usize>,
 }
 
 impl Ctxt {
     pub(crate) fn new() -> Self {
         Self {
             errors: RefCell::new(Some(Vec::new())),
+            left_to_rustc: Cell::new(0),
         }
     }
 
@@ -31,23 +34,36 @@ impl Ctxt {
         }
     }
 
-    /// How many errors were recorded so far: compare before and after a
-    /// check to learn whether it failed.
-    pub(crate) fn error_count(&self) -> usize {
-        self.errors.borrow().as_ref().map_or(0, Vec::len)
+    /// Records a mistake without a message of ours: one that rustc reports
+    /// on the user's impl itself (`-> str`, `Vec<_>` in a signature), where
+    /// a second error on the same token would only repeat it. What depends
+    /// on the mistake is still left out of the expansion.
+    pub(crate) fn left_to_rustc(&self) {
+        self.left_to_rustc.set(self.left_to_rustc.get() + 1);
     }
 
-    /// Consumes the collector: every error recorded, combined into one.
-    pub(crate) fn check(self) -> Result<(), syn::Error> {
+    /// How many mistakes were recorded so far: compare before and after a
+    /// check to learn whether it failed.
+    pub(crate) fn error_count(&self) -> usize {
+        self.errors.borrow().as_ref().map_or(0, Vec::len) + self.left_to_rustc.get()
+    }
+
+    /// Consumes the collector: `Err` when any mistake was recorded, with
+    /// every error of ours combined into one (`None` when rustc reports
+    /// them all).
+    pub(crate) fn check(self) -> Result<(), Option<syn::Error>> {
         let errors = self.errors.borrow_mut().take().unwrap_or_default();
         let mut errors = errors.into_iter();
         let Some(mut combined) = errors.next() else {
-            return Ok(());
+            return match self.left_to_rustc.get() {
+                0 => Ok(()),
+                _ => Err(None),
+            };
         };
         for error in errors {
             combined.combine(error);
         }
-        Err(combined)
+        Err(Some(combined))
     }
 }
 
@@ -72,9 +88,17 @@ mod tests {
         cx.syn_error(syn::Error::new(Span::call_site(), "first"));
         cx.syn_error(syn::Error::new(Span::call_site(), "second"));
         assert_eq!(cx.error_count(), 2);
-        let errors = cx.check().unwrap_err();
+        let errors = cx.check().unwrap_err().unwrap();
         let messages: Vec<String> = errors.into_iter().map(|e| e.to_string()).collect();
         assert_eq!(messages, ["first", "second"]);
+    }
+
+    #[test]
+    fn a_mistake_left_to_rustc_fails_without_a_message() {
+        let cx = Ctxt::new();
+        cx.left_to_rustc();
+        assert_eq!(cx.error_count(), 1);
+        assert!(cx.check().unwrap_err().is_none());
     }
 
     #[test]

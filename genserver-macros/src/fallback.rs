@@ -36,9 +36,14 @@ pub(crate) fn strip(original: &ItemImpl) -> ItemImpl {
             let len = method.attrs.len();
             method.attrs.retain(|attr| !attr::is_kind_attr(attr));
             if method.attrs.len() != len {
-                method.attrs.push(syn::parse_quote!(
-                    #[allow(clippy::needless_pass_by_value, clippy::unused_self)]
-                ));
+                // Before the user's own lint attributes, which override it.
+                let first_lint = method.attrs.iter().position(attr::is_lint);
+                method.attrs.insert(
+                    first_lint.unwrap_or(method.attrs.len()),
+                    syn::parse_quote!(
+                        #[allow(clippy::needless_pass_by_value, clippy::unused_self)]
+                    ),
+                );
             }
         }
     }

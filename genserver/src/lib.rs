@@ -499,6 +499,42 @@ pub use timer::{TimerRef, send_after, send_interval};
 /// # Ok(()) }
 /// ```
 ///
+/// # Lints
+///
+/// The generated code compiles without warnings under
+/// `#![deny(warnings, clippy::pedantic)]` and `#![forbid(unsafe_code)]`
+/// (it has no `unsafe`). To get there, it allows these lints, on what it
+/// generates and, for the first item alone, on the user's handlers:
+///
+/// - on the handlers: `clippy::needless_pass_by_value` and
+///   `clippy::unused_self`, since a handler must take its arguments by
+///   value (they arrive in a message) and a receiver, whether or not its
+///   body needs them. The allow comes first among the handler's attributes,
+///   so the user's own `#[warn]` or `#[expect]` of them wins;
+/// - `dead_code`, `unreachable_pub` and `private_interfaces` on the
+///   generated types and functions, which are `pub` inside a module that
+///   may be private, and which the user may not call;
+/// - `deprecated` where the generated code names a `#[deprecated]` handler;
+/// - `clippy::needless_borrow` and `clippy::used_underscore_binding` in the
+///   generated `Debug` impls and dispatch, which name arguments such as
+///   `_unused` as the user wrote them.
+///
+/// A handler's `#[allow]`, `#[warn]`, `#[deny]`, `#[forbid]`, `#[cfg]`,
+/// `#[deprecated]` and doc comments go on its client function and message
+/// variant too (also inside `#[cfg_attr]`); an `#[expect]` goes there as an
+/// `#[allow]`, since what it expects fires in the handler alone.
+///
+/// # Names in scope
+///
+/// Generated internals have names no user code is expected to use (they
+/// start with `__genserver_`), so a constant, type or function in scope
+/// never changes their meaning. The generated `start` functions and
+/// `child_spec` are the exception, to read well in the docs: their
+/// parameters are `state`, `name` and `options` (or `#[init]`'s own
+/// argument names). As for any function, a lower-case constant of one of
+/// those names in scope would turn such a parameter into a pattern; rustc
+/// then reports a mismatched type pointing at the constant.
+///
 /// # Equivalent code without `#[gen_server]`
 ///
 /// For this server:

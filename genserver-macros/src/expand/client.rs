@@ -6,9 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt as _;
 
-use super::{
-    bounded_generics, field_decls, field_idents, forwarded, has_docs, reply_field, reply_type,
-};
+use super::{bounded_generics, field_decls, field_idents, has_docs, reply_field, reply_type};
 use crate::ast::{Server, hidden};
 use crate::attr::{self, CallTimeout, Kind};
 
@@ -27,7 +25,7 @@ pub(super) fn client(server: &Server<'_>) -> TokenStream {
         let method = &handler.original.sig.ident;
         let vis = &handler.original.vis;
         let variant = &handler.variant;
-        let attrs = forwarded(&handler.original.attrs, attr::forwards_to_client);
+        let attrs = attr::for_client(&handler.original.attrs);
         let has_docs = has_docs(handler);
         let idents = field_idents(handler);
         let params = field_decls(server, handler, false);

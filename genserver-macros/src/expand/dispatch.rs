@@ -6,6 +6,7 @@
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote, quote_spanned};
 use syn::Ident;
+use syn::spanned::Spanned as _;
 
 use super::{bounded_generics, field_idents, forwarded, phantom_variant, reply_field};
 use crate::ast::{Arg, Handler, Role, Server, hidden};
@@ -62,7 +63,13 @@ pub(super) fn gen_server_impl(server: &Server<'_>) -> TokenStream {
         let method = &terminate.original.sig.ident;
         let reason = hidden("reason");
         let awaited = terminate.original.sig.asyncness.map(|_| quote!(.await));
-        let pass_reason = (!terminate.args.is_empty()).then(|| quote!(, #reason));
+        // Spanned at the user's type: a reason of another type is reported
+        // there, not at the attribute.
+        let pass_reason = terminate.args.first().map(|arg| {
+            let mut passed = reason.clone();
+            passed.set_span(reason.span().located_at(arg.original.ty.span()));
+            quote!(, #passed)
+        });
         quote! {
             async fn terminate(&mut self, #reason: &#krate::__private::ExitReason) {
                 Self::#method(self #pass_reason) #awaited;

@@ -37,7 +37,7 @@ pub(super) fn handler_enum<'a>(
     let where_clause = &generics.where_clause;
     let variants = handlers.clone().map(|handler| {
         let variant = &handler.variant;
-        let attrs = forwarded(&handler.original.attrs, attr::forwards_to_client);
+        let attrs = attr::for_client(&handler.original.attrs);
         let fields = field_decls(server, handler, true);
         let reply = (handler.kind == Kind::Call).then(|| {
             let field = reply_field(handler);

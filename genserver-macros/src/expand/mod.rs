@@ -55,7 +55,7 @@ pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
     let args = Args::parse(&cx, args);
     let Some(mut server) = Server::from_syn(&cx, original, args) else {
-        return fallback::emit(user_impl, cx.check().err(), TokenStream::new());
+        return fallback::emit(user_impl, cx.check().err().flatten(), TokenStream::new());
     };
     let validity = valid::check(&cx, &server);
     match cx.check() {
@@ -66,7 +66,7 @@ pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
         }
         Err(errors) => {
             let partial = partial(&mut server, &validity);
-            fallback::emit(user_impl, Some(errors), partial)
+            fallback::emit(user_impl, errors, partial)
         }
     }
 }
@@ -78,6 +78,7 @@ fn partial(server: &mut Server<'_>, validity: &Validity) -> TokenStream {
     if !validity.ok(Part::Impl) {
         return TokenStream::new();
     }
+    valid::rename_clashes(server);
     let mut handler_ok = validity.handler_ok.iter().copied();
     server
         .handlers
@@ -184,6 +185,11 @@ fn bounded_generics(server: &Server<'_>) -> Generics {
             .push(syn::parse_quote!(#param: ::core::marker::Send + 'static));
     }
     let self_ty = &server.original.self_ty;
+    // The state itself moves to the server's task: a field that cannot is
+    // reported once, on the impl's type, not at each use of it.
+    where_clause
+        .predicates
+        .push(syn::parse_quote_spanned!(self_ty.span()=> #self_ty: ::core::marker::Send + 'static));
     // A predicate cannot be `cfg`'d out on stable Rust: handlers that may be
     // compiled out get none (their types are still checked, less precisely).
     let unconditional = server.handlers.iter().filter(|handler| {
@@ -212,17 +218,46 @@ fn bounded_generics(server: &Server<'_>) -> Generics {
     });
     let mut seen = Vec::new();
     for ty in args.map(|arg| &*arg.original.ty).chain(replies) {
+        if higher_ranked(ty.to_token_stream()) {
+            // Two such predicates on one type written two ways (an alias
+            // and its definition) are ambiguous to rustc: the type's own
+            // impls decide alone.
+            continue;
+        }
         let replaced = replace_self(ty, self_ty);
         let key = replaced.to_string();
         if seen.contains(&key) {
             continue;
         }
         seen.push(key);
-        where_clause
-            .predicates
-            .push(syn::parse_quote_spanned!(ty.span()=> #replaced: ::core::marker::Send + 'static));
+        // `Self<u8>` has no meaning once `Self` is replaced: rustc reports
+        // it in the handler's signature.
+        let predicate = quote_spanned!(ty.span()=> #replaced: ::core::marker::Send + 'static);
+        if let Ok(predicate) = syn::parse2(predicate) {
+            where_clause.predicates.push(predicate);
+        }
     }
     generics
+}
+
+/// Whether a type has lifetimes bound inside it: `for<'a>`, `fn(&str)`,
+/// `Fn(&str)`.
+fn higher_ranked(tokens: TokenStream) -> bool {
+    let mut tokens = tokens.into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        match token {
+            TokenTree::Ident(ident) if ident == "for" || ident == "fn" => return true,
+            TokenTree::Ident(ident)
+                if (ident == "Fn" || ident == "FnMut" || ident == "FnOnce")
+                    && matches!(tokens.peek(), Some(TokenTree::Group(group)) if group.delimiter() == proc_macro2::Delimiter::Parenthesis) =>
+            {
+                return true;
+            }
+            TokenTree::Group(group) if higher_ranked(group.stream()) => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The impl's generics, with `Self` in its `where` clause replaced by the

@@ -9,6 +9,7 @@ mod handler;
 mod types;
 
 use syn::GenericParam;
+use syn::ext::IdentExt as _;
 
 use crate::ast::{Handler, Server};
 use crate::attr::Kind;
@@ -82,10 +83,10 @@ fn passes(cx: &Ctxt, check: impl FnOnce()) -> bool {
 
 pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) -> Validity {
     let mut broken = Vec::new();
-    let impl_ok = passes(cx, || {
-        check_impl(cx, server);
-        check_generated_names(cx, server);
-    });
+    let impl_ok = passes(cx, || check_impl(cx, server));
+    // A clash of generated names leaves the rest intact: the expansion
+    // renames what clashes (see `rename_clashes`).
+    check_generated_names(cx, server);
     if !impl_ok {
         broken.push(Part::Impl);
     }
@@ -119,6 +120,24 @@ pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) -> Validity {
 }
 
 /// The generated types' names: distinct from each other and from the server.
+/// Renames the generated types whose names clash (reported by
+/// `check_generated_names`) to hidden ones, so that the rest of a server
+/// with that mistake is still generated and its uses raise no errors.
+pub(crate) fn rename_clashes(server: &mut Server<'_>) {
+    let ident = server.ident.clone();
+    let mut taken = vec![ident.clone()];
+    for (what, name) in [
+        ("message", &mut server.message),
+        ("info", &mut server.info),
+        ("client", &mut server.client),
+    ] {
+        if taken.contains(name) {
+            *name = crate::ast::hidden(&format!("{what}_of_{}", ident.unraw()));
+        }
+        taken.push(name.clone());
+    }
+}
+
 fn check_generated_names(cx: &Ctxt, server: &Server<'_>) {
     let names = [
         ("message", &server.message),

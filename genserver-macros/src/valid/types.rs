@@ -30,10 +30,18 @@ pub(super) fn check_owned(cx: &Ctxt, ty: &Type, what: &str) {
             ty,
             format!("{what} must be sized: use `Box<dyn Trait + Send>` instead of `dyn Trait`"),
         ),
-        Type::Infer(_) => cx.error_spanned_by(ty, format!("{what} need a written type, not `_`")),
+        // Unsized by value: rustc reports it in the handler's signature.
+        Type::Slice(_) => cx.left_to_rustc(),
+        Type::Path(path) if path.qself.is_none() && path.path.is_ident("str") => {
+            cx.left_to_rustc();
+        }
         Type::Paren(inner) => check_owned(cx, &inner.elem, what),
+        Type::Group(inner) => check_owned(cx, &inner.elem, what),
         _ => {
-            if let Some(lifetime) = borrowed_lifetime(ty) {
+            if placeholder(ty).is_some() {
+                // rustc reports a `_` in the handler's signature (E0121).
+                cx.left_to_rustc();
+            } else if let Some(lifetime) = borrowed_lifetime(ty) {
                 cx.error_spanned_by(
                     lifetime,
                     format!(
@@ -44,6 +52,54 @@ pub(super) fn check_owned(cx: &Ctxt, ty: &Type, what: &str) {
             }
         }
     }
+}
+
+/// The first `_` in `ty`, which rustc rejects in signatures.
+fn placeholder(ty: &Type) -> Option<&Type> {
+    match ty {
+        Type::Infer(_) => Some(ty),
+        Type::Path(path) => path
+            .qself
+            .as_ref()
+            .and_then(|qself| placeholder(&qself.ty))
+            .or_else(|| placeholder_in_path(&path.path)),
+        Type::Tuple(tuple) => tuple.elems.iter().find_map(placeholder),
+        Type::Array(array) => placeholder(&array.elem),
+        Type::Slice(slice) => placeholder(&slice.elem),
+        Type::Paren(inner) => placeholder(&inner.elem),
+        Type::Group(inner) => placeholder(&inner.elem),
+        Type::Ptr(pointer) => placeholder(&pointer.elem),
+        Type::Reference(reference) => placeholder(&reference.elem),
+        Type::TraitObject(object) => object.bounds.iter().find_map(|bound| match bound {
+            syn::TypeParamBound::Trait(bound) => placeholder_in_path(&bound.path),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+fn placeholder_in_path(path: &syn::Path) -> Option<&Type> {
+    path.segments
+        .iter()
+        .find_map(|segment| match &segment.arguments {
+            PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
+                syn::GenericArgument::Type(ty) => placeholder(ty),
+                syn::GenericArgument::AssocType(assoc) => placeholder(&assoc.ty),
+                _ => None,
+            }),
+            PathArguments::Parenthesized(args) => {
+                let output = match &args.output {
+                    ReturnType::Type(_, ty) => Some(&**ty),
+                    ReturnType::Default => None,
+                };
+                args.inputs
+                    .iter()
+                    .map(|arg| &arg.ty)
+                    .chain(output)
+                    .find_map(placeholder)
+            }
+            PathArguments::None => None,
+        })
 }
 
 /// The first borrow inside `ty` that is not `'static`, as its tokens: a
@@ -177,7 +233,7 @@ fn result_types(ty: &Type) -> Option<(&Type, &Type)> {
 }
 
 pub(super) fn is_self(server: &Server<'_>, ty: &Type) -> bool {
-    match ty {
+    match ast::ungrouped(ty) {
         Type::Path(path) if path.qself.is_none() => {
             path.path.is_ident("Self")
                 || path

@@ -1,5 +1,7 @@
 //! A crate that denies warnings, missing docs and clippy's pedantic lints
-//! (it is also the `lints` test target, which CI's clippy checks).
+//! (it is also the `lints` test target, which CI's clippy checks), and
+//! forbids `unsafe` code.
+#![forbid(unsafe_code)]
 #![deny(
     warnings,
     missing_docs,
@@ -131,8 +133,68 @@ impl Ticker {
     }
 }
 
+/// Handlers with lint attributes of their own, `cfg_attr`s and
+/// higher-ranked argument types.
+#[derive(Debug)]
+struct Attributed {
+    seen: usize,
+}
+
+/// A function of any borrow.
+type Shorten = Box<dyn for<'a> Fn(&'a str) -> &'a str + Send>;
+
+#[gen_server]
+impl Attributed {
+    /// Only reads its argument: the user expects the lint the generated
+    /// code would otherwise allow.
+    #[call]
+    #[expect(clippy::needless_pass_by_value)]
+    fn measure(&mut self, text: String) -> usize {
+        self.seen += text.len();
+        self.seen
+    }
+
+    #[cast]
+    #[cfg_attr(all(), inline)]
+    #[cfg_attr(any(), must_use, doc = "never compiled")]
+    fn reset(&mut self) {
+        self.seen = 0;
+    }
+
+    #[call]
+    fn shorten(&self, shorten: Shorten, text: String) -> String {
+        shorten(&text).to_owned()
+    }
+
+    #[call]
+    fn shorten_inline(
+        &self,
+        shorten: Box<dyn for<'a> Fn(&'a str) -> &'a str + Send>,
+        text: String,
+    ) -> String {
+        shorten(&text).to_owned()
+    }
+}
+
+/// The first character of `text` (ASCII).
+fn first(text: &str) -> &str {
+    text.get(..1).unwrap_or(text)
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    let attributed = Attributed::start(Attributed { seen: 0 }).await.unwrap();
+    assert_eq!(attributed.measure("abc".to_owned()).await.unwrap(), 3);
+    attributed.reset().unwrap();
+    assert_eq!(attributed.measure("d".to_owned()).await.unwrap(), 1);
+    let shorten: Shorten = Box::new(first);
+    assert_eq!(
+        attributed.shorten(shorten, "xyz".to_owned()).await.unwrap(),
+        "x"
+    );
+    let shorten_inline = attributed.shorten_inline(Box::new(first), "uv".to_owned());
+    assert_eq!(shorten_inline.await.unwrap(), "u");
+
     let private = Private::start(Private { secret: Secret(1) }).await.unwrap();
     assert_eq!(private.swap(Secret(2)).await.unwrap(), Secret(1));
     private.clear().unwrap();

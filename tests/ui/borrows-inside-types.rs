@@ -1,0 +1,29 @@
+use genserver::prelude::*;
+
+struct Store {
+    count: usize,
+}
+
+#[gen_server]
+impl Store {
+    #[cast]
+    fn add(&mut self, words: Vec<&str>) {
+        self.count += words.len();
+    }
+
+    #[call]
+    fn first(&self) -> Option<&str> {
+        None
+    }
+
+    #[call]
+    fn count(&self) -> usize {
+        self.count
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let store = Store::start(Store { count: 0 }).await.unwrap();
+    let _: usize = store.count().await.unwrap();
+}
