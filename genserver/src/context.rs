@@ -372,8 +372,18 @@ impl<T: GenServer> Context<T> {
         RawRef::arm_timer_on(&self.server, every, Kind::Every(every, Box::new(make)))
     }
 
-    /// Sends `reply` now, or after `terminate` if the handler asked to stop.
+    /// Sends `reply` now, or after `terminate` if the handler asked to stop;
+    /// not at all if a kill ended the server while the handler blocked its
+    /// thread (the caller reads the exit reason, as from a server killed
+    /// before it replied).
     pub(crate) fn reply<R: Send + 'static>(&mut self, reply_to: ReplyTo<R>, reply: R) {
+        if self
+            .server()
+            .ending
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            return;
+        }
         match self.asks_mut() {
             Some(asks) if asks.stop.is_some() => {
                 asks.replies.push(Box::new(move || {

@@ -5,6 +5,7 @@
 use std::any::type_name;
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
@@ -19,6 +20,7 @@ use crate::registry::{self, Taken};
 use crate::server_ref::{Inner, RawRef};
 use crate::show::State;
 use crate::sys::{self, SysState};
+use crate::timer::Timers;
 use crate::{AnyRef, ExitReason, GenServer, ServerId, ServerRef, StartError, StartOptions};
 use crate::{Down, link, process, receive, report};
 
@@ -185,6 +187,13 @@ async fn run<T: GenServer>(
             return;
         }
     };
+    // Killed while `init` blocked its thread, the kill having published the
+    // end in the task's stead: the start fails, and the task waits for its
+    // cancellation, running no more of the user's code.
+    if let Some(reason) = ended_by_kill(&guard.ctx) {
+        report(started, InitFailure::Exit(reason));
+        return std::future::pending().await;
+    }
     // If the starter stopped waiting, the server runs on like any other: it
     // stops by itself once no handle to it is left.
     let _ = started.send(Ok(()));
@@ -202,6 +211,10 @@ async fn run<T: GenServer>(
                 Some(panicked),
             ),
         };
+    // As above: after a kill, `terminate` does not run.
+    if ended_by_kill(ctx).is_some() {
+        return std::future::pending().await;
+    }
     // The report shows the state as it was when the server stopped, before
     // `terminate`, as OTP's does. Boxed: what is kept across `terminate`
     // is part of every server's task.
@@ -252,6 +265,18 @@ async fn run<T: GenServer>(
     guard.finish(reason);
 }
 
+/// The reason a kill published for the server, if it did so in the place of
+/// a task that blocked its thread (see [`process::kill`]). The task has
+/// been aborted: it is cancelled at its next `.await`.
+pub(crate) fn ended_by_kill<T: GenServer>(ctx: &Context<T>) -> Option<ExitReason> {
+    let server = ctx.server();
+    if server.ending.load(Ordering::Acquire) {
+        Some(server.exit.get().cloned().unwrap_or(ExitReason::Killed))
+    } else {
+        None
+    }
+}
+
 /// A crash to report once `terminate` has run.
 struct Crash {
     during: &'static str,
@@ -300,54 +325,79 @@ impl<T: GenServer> ExitGuard<T> {
         }
     }
 
-    /// Publishes the server's end, in an order every observer can rely on:
-    /// 1. the name is freed and the registries forget the server, so that
-    ///    no lookup finds a server that refuses messages;
-    /// 2. the mailbox closes, so every later call or cast gets `NoProc`;
-    /// 3. the watchers are told (down notices to the servers that monitor
-    ///    it, registries forget it), then the exit signal goes along every
-    ///    link;
-    /// 4. the exit reason is set and everyone waiting for it is woken
-    ///    (`stop`, and callers whose reply slot was dropped by a panic);
-    /// 5. requests still queued, timers and the context's requests are
-    ///    dropped, and the callers of queued calls read the reason.
+    /// Publishes the server's end (see [`publish_end`]) unless a kill has
+    /// done it already, then drops what the task still holds: the batch
+    /// of messages it took, and the context's requests.
     fn finish(&mut self, reason: ExitReason) {
         self.finished = true;
-        let server = Arc::clone(self.ctx.server());
-        sys::table::remove(server.id);
-        // The name first: no one can find by it a server that refuses
-        // messages, and a caller that gets `NoProc` finds the name free.
-        if let Some(name) = &server.name {
-            registry::unregister(name, server.id);
-        }
-        // So are its registries' entries. (A registry that registers it
-        // meanwhile hears of its end with the other watchers, below.)
-        for (monitor, registry) in server.mailbox.take_registries() {
-            registry.down(Down {
-                monitor,
-                id: server.id,
-                reason: reason.clone(),
-            });
-        }
-        let (queued, timers, links) = server.mailbox.close();
-        // Notices first: whoever sees the reason (a caller, a task waiting
-        // on `exited`) can count on the supervisor and the watchers having
-        // theirs in their mailboxes already.
-        if let Some(links) = links {
-            panic::catch_and_log("telling linked servers", || {
-                links.propagate(server.id, &reason);
-            });
-        }
-        server.exit.set(reason);
+        let queued = publish_end(self.ctx.server(), reason);
         // Dropping a queued message runs its arguments' destructors, which
         // are user code: a panic there must not escape into the runtime.
-        let queued = (queued, timers);
         let batch = std::mem::take(&mut self.batch);
         let requests = self.ctx.take_requests();
         panic::catch_and_log("dropping the queued messages", move || {
             drop((batch, queued, requests));
         });
     }
+}
+
+/// What a closed mailbox still held: the queue and the timers.
+pub(crate) type Leftovers<T> = (
+    VecDeque<Envelope<T>>,
+    Option<Box<Timers<<T as GenServer>::Info>>>,
+);
+
+/// Publishes the end of `server`, once, in an order every observer can rely
+/// on, and returns what its mailbox still held, for the caller to drop
+/// under the panic guard; `None` if it was published already:
+/// 1. the name is freed and the registries forget the server, so that
+///    no lookup finds a server that refuses messages;
+/// 2. the mailbox closes, so every later call or cast gets `NoProc`;
+/// 3. the watchers are told (down notices to the servers that monitor
+///    it, registries forget it), then the exit signal goes along every
+///    link;
+/// 4. the exit reason is set and everyone waiting for it is woken
+///    (`stop`, and callers whose reply slot was dropped by a panic);
+/// 5. requests still queued, timers and the context's requests are
+///    dropped (by the caller), and the callers of queued calls read the
+///    reason.
+///
+/// The server's task does this as it ends; a kill does it in the task's
+/// stead when the task blocks its thread (see [`process::kill`]).
+#[must_use = "what the mailbox held is dropped under the panic guard"]
+pub(crate) fn publish_end<T: GenServer>(
+    server: &Inner<T>,
+    reason: ExitReason,
+) -> Option<Leftovers<T>> {
+    if server.ending.swap(true, Ordering::AcqRel) {
+        return None;
+    }
+    sys::table::remove(server.id);
+    // The name first: no one can find by it a server that refuses
+    // messages, and a caller that gets `NoProc` finds the name free.
+    if let Some(name) = &server.name {
+        registry::unregister(name, server.id);
+    }
+    // So are its registries' entries. (A registry that registers it
+    // meanwhile hears of its end with the other watchers, below.)
+    for (monitor, registry) in server.mailbox.take_registries() {
+        registry.down(Down {
+            monitor,
+            id: server.id,
+            reason: reason.clone(),
+        });
+    }
+    let (queued, timers, links) = server.mailbox.close();
+    // Notices first: whoever sees the reason (a caller, a task waiting
+    // on `exited`) can count on the supervisor and the watchers having
+    // theirs in their mailboxes already.
+    if let Some(links) = links {
+        panic::catch_and_log("telling linked servers", || {
+            links.propagate(server.id, &reason);
+        });
+    }
+    server.exit.set(reason);
+    Some((queued, timers))
 }
 
 impl<T: GenServer> Drop for ExitGuard<T> {

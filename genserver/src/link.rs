@@ -107,7 +107,12 @@ pub(crate) fn link_parent<T: GenServer>(
     child
         .mailbox
         .add_link(parent.id(), Arc::downgrade(parent), true);
-    parent.add_link(child.id, weak_of(child), false);
+    if !parent.add_link(child.id, weak_of(child), false) {
+        // The parent has ended (killed while its handler blocked the
+        // thread, which went on to start this child): as a link to a
+        // process that is gone, the child gets a `noproc` exit signal.
+        child.mailbox.exit_from(parent.id(), &ExitReason::NoProc);
+    }
 }
 
 /// What a handler can do about other servers: links, monitors, trapping exits.
@@ -127,9 +132,15 @@ impl<T: GenServer> Context<T> {
         if other.id() == self.id() {
             return Ok(());
         }
-        self.server()
+        if !self
+            .server()
             .mailbox
-            .add_link(other.id(), Arc::downgrade(&other), false);
+            .add_link(other.id(), Arc::downgrade(&other), false)
+        {
+            // This server has ended (killed while the handler blocked the
+            // thread): it links to nothing more.
+            return Ok(());
+        }
         if other.add_link(self.id(), weak_of(self.server()), false) {
             Ok(())
         } else {

@@ -15,7 +15,7 @@ use crate::link::{Down, MonitorRef};
 use crate::mailbox::Envelope;
 use crate::server_ref::{Inner, RawRef};
 use crate::sys::{LinksInfo, Request};
-use crate::{ExitReason, GenServer, ServerId, ServerRef, StopError, context};
+use crate::{ExitReason, GenServer, ServerId, ServerRef, StopError, context, lifecycle, panic};
 
 /// What is told when a monitored server stops: a server (its `Down`
 /// notice) or a registry (which forgets the server's entries).
@@ -51,6 +51,9 @@ pub trait Process: Watcher + Any + Send + Sync {
     fn kill_with(&self, reason: ExitReason);
     /// The server's task, once spawned.
     fn task(&self) -> Option<AbortHandle>;
+    /// Publishes the end of a server whose task was aborted but has not
+    /// ended, as its task would (nothing if it has): see [`kill`].
+    fn end_in_place_of_task(&self);
     /// Records a link to `to`; `false` if the server is stopping.
     fn add_link(&self, id: ServerId, to: Weak<dyn Process>, parent: bool) -> bool;
     /// Forgets the link to `id`, if any; `true` if there was one.
@@ -134,6 +137,14 @@ impl<T: GenServer> Process for Inner<T> {
 
     fn task(&self) -> Option<AbortHandle> {
         self.mailbox.task()
+    }
+
+    fn end_in_place_of_task(&self) {
+        let reason = self.mailbox.kill_reason().unwrap_or(ExitReason::Killed);
+        if let Some(queued) = lifecycle::publish_end(self, reason) {
+            // As the task would: queued messages hold user destructors.
+            panic::catch_and_log("dropping the queued messages", move || drop(queued));
+        }
     }
 
     fn add_link(&self, id: ServerId, to: Weak<dyn Process>, parent: bool) -> bool {
@@ -448,6 +459,27 @@ pub(crate) async fn kill(process: &dyn Process) -> Result<(), StopError> {
         tokio::task::yield_now().await;
     };
     task.abort();
+    // A task waiting at an `.await` ends as soon as its runtime drops it,
+    // which the first turns of this loop let happen. One whose handler
+    // blocks its thread ends only once the handler yields: after a short
+    // grace, the end (name freed, mailbox closed, links and monitors told,
+    // reason set) is published in its stead, so that a kill returns in
+    // bounded time. The handler then runs no callback more; its state is
+    // dropped when the task ends. The grace is counted on the clock, not
+    // with a tokio timer, so that a kill needs no time driver.
+    let began = std::time::Instant::now();
+    while process.exit().get().is_none() {
+        if began.elapsed() >= KILL_GRACE {
+            process.end_in_place_of_task();
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
     process.exit().wait().await;
     Ok(())
 }
+
+/// How long a kill waits for the server's task to end before it publishes
+/// the end itself: far longer than an idle task takes to be dropped (a few
+/// microseconds), far shorter than a handler that blocks its thread.
+const KILL_GRACE: Duration = Duration::from_millis(10);

@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::Ordering;
 use std::task::{Poll, ready};
 
 use tokio::time::Instant;
@@ -125,6 +126,11 @@ impl<T: GenServer> Future for Receive<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Next<T>> {
         let Receive { ctx, batch } = self.get_mut();
+        // Killed while a handler blocked the thread: the task has been
+        // aborted and ends at this `.await`, handling nothing more.
+        if ctx.server().ending.load(Ordering::Acquire) {
+            return Poll::Pending;
+        }
         loop {
             // Within a batch, neither timers nor the idle timeout need a look.
             let received = if batch.is_empty() {

@@ -55,6 +55,10 @@ pub(crate) struct Inner<T: GenServer> {
     pub(crate) handled: AtomicU64,
     /// Set while the server is suspended, for `sys::processes`.
     pub(crate) suspended: AtomicBool,
+    /// Set once the server's end is being published, by its task or by a
+    /// kill that did not wait for a task blocking its thread: whichever
+    /// sets it publishes the end, once.
+    pub(crate) ending: AtomicBool,
 }
 
 impl<T: GenServer> Inner<T> {
@@ -67,6 +71,7 @@ impl<T: GenServer> Inner<T> {
             exit: ExitSignal::new(),
             handled: AtomicU64::new(0),
             suspended: AtomicBool::new(false),
+            ending: AtomicBool::new(false),
         }
     }
 
@@ -373,8 +378,15 @@ impl<T: GenServer> ServerRef<T> {
     /// `terminate` or handling anything more; callers waiting on it get that
     /// reason. Returns once the server is gone and its name is free.
     ///
-    /// The server's task is cancelled at its next `.await`: a handler that
-    /// blocks its thread delays the kill (and this call) until it yields.
+    /// The server's task is cancelled at its next `.await`. A handler (or
+    /// `init`) that blocks its thread cannot be cut short, but it does not
+    /// hold up the kill: after a grace of 10 ms the server's end is
+    /// published in its task's stead (the name freed, the reason set,
+    /// monitors and linked servers told) and this returns. What the
+    /// blocked code does once it goes on counts for nothing: its reply is
+    /// not sent, no more messages are handled, `terminate` does not run, a
+    /// link it makes is not made, and a child it starts linked gets a
+    /// `noproc` exit signal. Its state is dropped when it yields.
     ///
     /// ```
     /// # use genserver::prelude::*;
