@@ -22,6 +22,42 @@
 //! stayed empty for [`RELEASE_AFTER`], the receiver gives back what is
 //! beyond [`SPARE`] slots ([`Mailbox::release`]); a handler that asks to
 //! hibernate has it given back at once.
+//!
+//! # Why there is no model check
+//!
+//! tokio model-checks its channels with `loom` because they are lock-free:
+//! their correctness lives in the orderings of atomic operations, which
+//! tests on real hardware explore poorly. This mailbox has no such code.
+//! Every decision that two threads could race on is made under its one
+//! mutex, so each operation takes effect at a single point, and the
+//! interleavings a model checker would enumerate are just the orders in
+//! which those critical sections run, each of which the tests produce:
+//! - a send checks `closed` under the lock that [`Mailbox::close`] sets it
+//!   under: a message is either refused, or in the queue that `close`
+//!   takes (and its caller reads the exit reason), never accepted and lost;
+//! - the receiver registers its waker under the lock, in the same critical
+//!   section that found the queue empty, and a sender takes it under the
+//!   lock: no wake-up is lost;
+//! - "no handle left" is decided under the lock too
+//!   ([`Mailbox::set_unreachable_if`] reads the count there); a count
+//!   rises from zero only in the server's own task, which then marks the
+//!   mailbox reachable under the lock, and a weak handle upgrades only
+//!   from a count above zero;
+//! - the exit steps (name freed, mailbox closed, watchers and links told,
+//!   reason set, queue dropped; see `lifecycle::publish_end`) run one after
+//!   another on one thread, each publishing through a lock or a release
+//!   store that its observers read through the same lock or an acquire
+//!   load, so every observer sees them in that order. Which of the task
+//!   and a kill publishes them is decided by one `swap` of the server's
+//!   `ending` flag. The reason's waiters create their `Notified` before
+//!   they look at the reason ([`ExitSignal::wait`](crate::exit::ExitSignal)),
+//!   which tokio's `Notify` guarantees cannot miss the `notify_waiters`.
+//!
+//! What remains outside the lock is counters for `sys` (read without any
+//! ordering promise) and the handle count's decrement, whose zero is
+//! re-checked under the lock. The orders themselves are tested on two
+//! worker threads: tests/stop.rs, tests/stress.rs, tests/load.rs and
+//! tests/kill.rs.
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
