@@ -351,3 +351,14 @@ async fn a_blocking_handler_holds_up_the_timeout_on_one_thread() {
     assert_eq!(reply, Ok(150));
     assert!(started.elapsed() >= Duration::from_millis(150));
 }
+
+/// On two worker threads, the same call times out on time: its caller runs
+/// on the other worker (the README says so).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocking_handler_does_not_hold_up_the_timeout_on_two_workers() {
+    let blocker = Blocker::start(Blocker).await.unwrap();
+    let started = Instant::now();
+    let reply = blocker.block(1_000).timeout(Duration::from_millis(20)).await;
+    assert_eq!(reply, Err(CallError::Timeout));
+    assert!(started.elapsed() < Duration::from_millis(500));
+}
