@@ -162,7 +162,7 @@ async fn a_continue_can_stop_the_server() {
     let (server, _) = started(false).await;
     server.cast_continue_stop().unwrap();
     assert_eq!(
-        within(Duration::from_secs(5), server.exited()).await,
+        within(Duration::from_secs(5), "the server's exit", server.exited()).await,
         ExitReason::shutdown("from a continue")
     );
 }

@@ -28,7 +28,9 @@ use support::{eventually, unique_name, within};
 async fn can_be_supervised_directly() {
     let spec = DynamicSupervisor::child_spec(Options::new()).supervisor();
     let top = Supervisor::start(SupervisorOptions::default(), vec![spec]);
-    let top = within(LIMIT, top).await.expect("starts");
+    let top = within(LIMIT, "the top supervisor's start", top)
+        .await
+        .expect("starts");
     let children = ask(top.which_children()).await;
     assert_eq!(children.len(), 1);
     assert_eq!(children[0].kind, ChildKind::Supervisor);
@@ -38,7 +40,13 @@ async fn can_be_supervised_directly() {
     let dynamic = dynamic.clone().downcast::<DynamicSupervisor>().unwrap();
     assert!(states(&dynamic).await.is_empty());
     let child = start(&dynamic, plan(&[Start]).spec()).await;
-    within(LIMIT, top.stop_with(SHUTDOWN, LIMIT)).await.unwrap();
+    within(
+        LIMIT,
+        "the top supervisor to stop",
+        top.stop_with(SHUTDOWN, LIMIT),
+    )
+    .await
+    .unwrap();
     assert_eq!(dynamic.exit_reason(), Some(SHUTDOWN));
     assert_eq!(child.exit_reason(), Some(SHUTDOWN));
 }
@@ -95,7 +103,7 @@ async fn start_child_supports_any_start_function() {
     assert_eq!(count(&sup).await, (2, 2));
     let worker = unlinked.clone().downcast::<Worker>().unwrap();
     worker.crash().unwrap();
-    let reason = within(LIMIT, unlinked.exited()).await;
+    let reason = within(LIMIT, "the unlinked server's exit", unlinked.exited()).await;
     assert_eq!(reason.panic_message(), Some("boom"));
     assert_eq!(count(&sup).await, (2, 2));
     let children = running(&sup).await;
@@ -216,7 +224,7 @@ async fn permanent_child_is_restarted_regardless_of_reason() {
     let child = start(&sup, plan.spec()).await;
     child.clone().downcast::<Worker>().unwrap().crash().unwrap();
     assert!(
-        within(LIMIT, child.exited())
+        within(LIMIT, "the child's exit", child.exited())
             .await
             .panic_message()
             .is_some()
@@ -286,7 +294,10 @@ async fn restarts_fail_until_the_supervisor_gives_up(max_restarts: u32) {
     let plan = plan(&[Start, Fail]);
     let child = start(&sup, plan.spec()).await;
     assert_kill(&child, SHUTDOWN).await;
-    assert_eq!(within(LIMIT, sup.exited()).await, SHUTDOWN);
+    assert_eq!(
+        within(LIMIT, "the supervisor's exit", sup.exited()).await,
+        SHUTDOWN
+    );
     assert_eq!(plan.starts(), 1 + max_restarts as usize);
     assert_eq!(bystander.exit_reason(), Some(SHUTDOWN));
     assert_eq!(drain(&mut terminated), [(bystander.id(), SHUTDOWN)]);
@@ -320,5 +331,8 @@ async fn restarts_count_within_max_seconds_only() {
     let third = running(&sup).await.pop().expect("restarted");
     tokio::time::sleep(Duration::from_secs(6)).await;
     assert_kill(&third, ExitReason::custom("within it")).await;
-    assert_eq!(within(LIMIT, sup.exited()).await, SHUTDOWN);
+    assert_eq!(
+        within(LIMIT, "the supervisor's exit", sup.exited()).await,
+        SHUTDOWN
+    );
 }

@@ -27,7 +27,7 @@ async fn a_crash_spreads_to_the_linked_child() {
         next(&mut events).await,
         Event::Terminated(id, ExitReason::Panic(_)) if id == parent.id()
     ));
-    let reason = within(LIMIT, child.exited()).await;
+    let reason = within(LIMIT, "the child's exit", child.exited()).await;
     assert_eq!(reason.panic_message(), Some("boom"));
     assert!(
         events.try_recv().is_err(),
@@ -42,7 +42,7 @@ async fn a_crash_spreads_to_the_parent() {
     let child = parent.spawn_child(false).await.unwrap();
     child.quit(ExitReason::custom("broken")).unwrap();
     assert_eq!(
-        within(LIMIT, parent.exited()).await,
+        within(LIMIT, "the parent's exit", parent.exited()).await,
         ExitReason::custom("broken")
     );
 }
@@ -68,7 +68,7 @@ async fn a_shutdown_spreads() {
         .await
         .unwrap();
     assert_eq!(
-        within(LIMIT, child.exited()).await,
+        within(LIMIT, "the child's exit", child.exited()).await,
         ExitReason::shutdown("closing")
     );
 }
@@ -124,7 +124,10 @@ async fn a_trapping_child_stops_with_its_parent_even_normally() {
     let (parent, _events) = node(false).await;
     let child = parent.spawn_child(true).await.unwrap();
     parent.stop().await.unwrap();
-    assert_eq!(within(LIMIT, child.exited()).await, ExitReason::Normal);
+    assert_eq!(
+        within(LIMIT, "the child's exit", child.exited()).await,
+        ExitReason::Normal
+    );
 }
 
 /// Elixir `Process.exit/2`: a kill cannot be trapped, and what it spreads
@@ -166,7 +169,7 @@ async fn a_link_cycle_goes_down_together() {
     nodes[2].quit(ExitReason::custom("cycle")).unwrap();
     for server in &nodes {
         assert_eq!(
-            within(LIMIT, server.exited()).await,
+            within(LIMIT, "the server's exit", server.exited()).await,
             ExitReason::custom("cycle")
         );
     }
@@ -180,12 +183,12 @@ async fn unlink_stops_the_spread() {
     let child = parent.spawn_child(false).await.unwrap();
     parent.unlink_from(any(&child)).await.unwrap();
     child.crash().unwrap();
-    within(LIMIT, child.exited()).await;
+    within(LIMIT, "the child's exit", child.exited()).await;
     assert!(parent.is_alive());
     let other = parent.spawn_child(false).await.unwrap();
     parent.unlink_from(any(&other)).await.unwrap();
     parent.quit(ExitReason::custom("alone")).unwrap();
-    within(LIMIT, parent.exited()).await;
+    within(LIMIT, "the parent's exit", parent.exited()).await;
     assert!(other.is_alive());
 }
 
@@ -202,7 +205,7 @@ async fn linking_to_a_dead_server_is_noproc() {
     // Linking to itself is a no-op.
     server.link_to(any(&server)).await.unwrap().unwrap();
     server.quit(ExitReason::custom("fine")).unwrap();
-    within(LIMIT, server.exited()).await;
+    within(LIMIT, "the server's exit", server.exited()).await;
 }
 
 /// `supervisor_SUITE:sup_start_fail` (`proc_lib:init_fail`): a `start_link`
@@ -225,7 +228,7 @@ async fn start_link_outside_a_server_links_nothing() {
     let server = Node::start_link(false, events).await.unwrap();
     assert_eq!(server.parent().await.unwrap(), None);
     server.crash().unwrap();
-    within(LIMIT, server.exited()).await;
+    within(LIMIT, "the server's exit", server.exited()).await;
 }
 
 /// Trapping can be switched off again: then the signal kills.
@@ -237,7 +240,7 @@ async fn trapping_can_be_switched_off() {
     watcher.trap(false).await.unwrap();
     target.quit(ExitReason::custom("off")).unwrap();
     assert_eq!(
-        within(LIMIT, watcher.exited()).await,
+        within(LIMIT, "the watcher's exit", watcher.exited()).await,
         ExitReason::custom("off")
     );
 }

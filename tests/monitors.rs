@@ -136,11 +136,17 @@ async fn a_task_waits_on_a_monitor() {
     let reference = monitor.reference();
     let waiter = tokio::spawn(monitor);
     target.crash().unwrap();
-    let down = within(LIMIT, waiter).await.unwrap();
+    let down = within(LIMIT, "the task `waiter`", waiter).await.unwrap();
     assert_eq!((down.monitor, down.id), (reference, target.id()));
     assert_eq!(down.reason.panic_message(), Some("boom"));
     assert_eq!(
-        within(LIMIT, AnyRef::from(target).monitor()).await.reason,
+        within(
+            LIMIT,
+            "the down notice of target",
+            AnyRef::from(target).monitor()
+        )
+        .await
+        .reason,
         ExitReason::NoProc
     );
 }
@@ -154,7 +160,7 @@ async fn a_monitor_keeps_nothing_running() {
     watcher.watch(any(&target)).await.unwrap();
     let task_monitor = target.monitor();
     drop(target);
-    let down = within(LIMIT, task_monitor).await;
+    let down = within(LIMIT, "the task `task_monitor`", task_monitor).await;
     assert_eq!(down.reason, ExitReason::Normal);
 }
 
@@ -190,12 +196,17 @@ async fn any_ref_answers_and_stops_like_a_server_ref() {
     assert!(!format!("{any:?}").contains("name"));
     let reason = ExitReason::shutdown("bye");
     assert_eq!(any.stop_with(reason.clone(), LIMIT).await, Ok(()));
-    assert_eq!(within(LIMIT, any.exited()).await, reason);
+    assert_eq!(
+        within(LIMIT, "the server's exit", any.exited()).await,
+        reason
+    );
     assert_eq!(any.stop_with(reason, LIMIT).await, Err(StopError::NoProc));
 
     let (victim, _events) = node(false).await;
     let any = AnyRef::from(victim);
-    within(LIMIT, any.kill()).await.unwrap();
+    within(LIMIT, "the server to be killed", any.kill())
+        .await
+        .unwrap();
     assert_eq!(any.exit_reason(), Some(ExitReason::Killed));
 }
 

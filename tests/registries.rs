@@ -126,7 +126,7 @@ async fn removes_key_on_process_exit() {
             "crash" => room.crash().unwrap(),
             _ => room.kill().await.unwrap(),
         }
-        within(LIMIT, room.exited()).await;
+        within(LIMIT, "the room's exit", room.exited()).await;
         assert!(unique.lookup(&1).is_empty(), "after {how}");
         assert!(topics.lookup(&2).is_empty(), "after {how}");
         assert_eq!(unique.count() + topics.count(), 0);
@@ -201,7 +201,7 @@ async fn one_of_many_racing_registrations_wins() {
         }
         let mut winners = Vec::new();
         for task in tasks {
-            winners.extend(within(LIMIT, task).await.unwrap());
+            winners.extend(within(LIMIT, "the task `task`", task).await.unwrap());
         }
         assert_eq!(winners.len(), 1);
         assert_eq!(registry.whereis::<Room>(&"only"), Some(winners[0].clone()));
@@ -228,7 +228,7 @@ async fn a_server_stopping_while_being_looked_up() {
     });
     tokio::time::sleep(Duration::from_millis(5)).await;
     room.stop().await.unwrap();
-    within(LIMIT, lookups).await.unwrap();
+    within(LIMIT, "the task `lookups`", lookups).await.unwrap();
     assert!(registry.whereis::<Room>(&1).is_none());
 }
 
@@ -245,7 +245,7 @@ async fn a_restarted_child_is_registered_again() {
         .unwrap();
     let first = rooms.whereis::<Room>(&7).unwrap();
     first.crash().unwrap();
-    within(LIMIT, first.exited()).await;
+    within(LIMIT, "the first server's exit", first.exited()).await;
     // The supervisor had the notice first: once it answers, the new one is in.
     assert_eq!(supervisor.count_children().await.unwrap().active, 1);
     let second = rooms.whereis::<Room>(&7).unwrap();
@@ -276,7 +276,7 @@ async fn a_restarted_child_finds_its_key_free_on_many_threads() {
     for _ in 0..200 {
         let before = rooms.whereis::<Room>(&7).unwrap();
         before.crash().unwrap();
-        within(LIMIT, before.exited()).await;
+        within(LIMIT, "the earlier server's exit", before.exited()).await;
         assert_eq!(supervisor.count_children().await.unwrap().active, 1);
         let after = rooms.whereis::<Room>(&7).expect("registered again");
         assert_ne!(after, before);
@@ -391,6 +391,6 @@ async fn a_key_never_leads_to_a_server_that_refuses_messages() {
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for looker in lookers {
-        assert_eq!(within(LIMIT, looker).await.unwrap(), 0);
+        assert_eq!(within(LIMIT, "the task `looker`", looker).await.unwrap(), 0);
     }
 }

@@ -230,7 +230,7 @@ async fn stop_with_a_reply_runs_terminate_before_the_reply() {
         CallError::Exit(ExitReason::shutdown("asked")),
         "callers queued behind get the stop reason"
     );
-    let exited = within(Duration::from_secs(5), server.exited()).await;
+    let exited = within(Duration::from_secs(5), "the server's exit", server.exited()).await;
     assert_eq!(exited, ExitReason::shutdown("asked"));
 }
 
@@ -243,7 +243,7 @@ async fn the_reply_is_sent_even_if_terminate_panics() {
         ["handler returned", "terminate: shutdown: asked"]
     );
     assert_eq!(reply.unwrap(), "bye");
-    let exited = within(Duration::from_secs(5), server.exited()).await;
+    let exited = within(Duration::from_secs(5), "the server's exit", server.exited()).await;
     assert_eq!(exited, ExitReason::Panic("terminate failed".into()));
 }
 
@@ -260,7 +260,7 @@ async fn stop_from_a_cast_and_from_an_info_message() {
     let (server, log) = barrier(1).await;
     server.stop_cast("done".into()).unwrap();
     assert_eq!(
-        within(Duration::from_secs(5), server.exited()).await,
+        within(Duration::from_secs(5), "the server's exit", server.exited()).await,
         ExitReason::custom("done")
     );
     assert_eq!(log.events(), ["terminate: done"]);
@@ -268,7 +268,7 @@ async fn stop_from_a_cast_and_from_an_info_message() {
     let (server, log) = barrier(1).await;
     server.send_info(BarrierInfo::StopInfo).unwrap();
     assert_eq!(
-        within(Duration::from_secs(5), server.exited()).await,
+        within(Duration::from_secs(5), "the server's exit", server.exited()).await,
         ExitReason::Shutdown
     );
     assert_eq!(log.events(), ["terminate: shutdown"]);

@@ -55,13 +55,17 @@ async fn terminate_has_run_when_stop_returns_and_a_second_stop_is_noproc() {
     let log = Log::default();
     let name = unique_name("worker");
     let server = Worker::start_named(&name, worker(&log, 30)).await.unwrap();
-    within(LIMIT, server.stop()).await.unwrap();
+    within(LIMIT, "the server to stop", server.stop())
+        .await
+        .unwrap();
     assert_eq!(log.events(), ["terminate after 0: normal"]);
     assert!(!server.is_alive());
     assert_eq!(server.exit_reason(), Some(ExitReason::Normal));
     assert!(genserver::whereis::<Worker>(&name).is_none());
     assert_eq!(
-        within(LIMIT, server.stop()).await.unwrap_err(),
+        within(LIMIT, "the server to stop", server.stop())
+            .await
+            .unwrap_err(),
         StopError::NoProc
     );
 }
@@ -111,7 +115,12 @@ async fn a_stop_timeout_returns_timeout_and_the_server_goes_on_stopping() {
         .unwrap_err();
     assert_eq!(error, StopError::Timeout);
     assert!(log.events().is_empty(), "terminate is still running");
-    let exited = within(Duration::from_secs(120), server.exited()).await;
+    let exited = within(
+        Duration::from_secs(120),
+        "the server's exit",
+        server.exited(),
+    )
+    .await;
     assert_eq!(exited, ExitReason::Shutdown);
     assert_eq!(log.events(), ["terminate after 0: shutdown"]);
     assert!(genserver::whereis::<Worker>(&name).is_none());
@@ -135,7 +144,9 @@ async fn kill_stops_at_once_without_terminate_and_frees_the_name() {
         }
     });
     tokio::time::sleep(Duration::from_millis(20)).await;
-    within(LIMIT, server.kill()).await.unwrap();
+    within(LIMIT, "the server to be killed", server.kill())
+        .await
+        .unwrap();
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(server.exit_reason(), Some(ExitReason::Killed));
     assert!(
@@ -144,16 +155,24 @@ async fn kill_stops_at_once_without_terminate_and_frees_the_name() {
     );
     assert!(log.events().is_empty(), "terminate did not run");
     assert_eq!(
-        within(LIMIT, busy).await.unwrap().unwrap_err(),
+        within(LIMIT, "the task `busy`", busy)
+            .await
+            .unwrap()
+            .unwrap_err(),
         CallError::Exit(ExitReason::Killed)
     );
     assert_eq!(
-        within(LIMIT, queued).await.unwrap().unwrap_err(),
+        within(LIMIT, "the task `queued`", queued)
+            .await
+            .unwrap()
+            .unwrap_err(),
         CallError::Exit(ExitReason::Killed)
     );
     assert_eq!(server.work(0).await.unwrap_err(), CallError::NoProc);
     assert_eq!(
-        within(LIMIT, server.kill()).await.unwrap_err(),
+        within(LIMIT, "the server to be killed", server.kill())
+            .await
+            .unwrap_err(),
         StopError::NoProc
     );
 }
@@ -167,7 +186,9 @@ async fn kill_cuts_a_stop_that_overran_its_timeout_short() {
         .await
         .unwrap_err();
     assert_eq!(error, StopError::Timeout);
-    within(LIMIT, server.kill()).await.unwrap();
+    within(LIMIT, "the server to be killed", server.kill())
+        .await
+        .unwrap();
     assert_eq!(server.exit_reason(), Some(ExitReason::Killed));
     assert!(log.events().is_empty(), "terminate was cut short");
 }
@@ -215,7 +236,9 @@ async fn a_named_server_outlives_its_handles() {
     drop(Worker::start_named(&name, worker(&log, 0)).await.unwrap());
     let found = genserver::whereis::<Worker>(&name).expect("still registered");
     assert_eq!(found.work(0).await.unwrap(), 1);
-    within(LIMIT, found.stop()).await.unwrap();
+    within(LIMIT, "the server found by name to stop", found.stop())
+        .await
+        .unwrap();
     assert_eq!(log.events(), ["terminate after 1: normal"]);
 }
 
@@ -276,7 +299,7 @@ async fn a_name_never_leads_to_a_server_that_refuses_messages() {
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for looker in lookers {
-        assert_eq!(within(LIMIT, looker).await.unwrap(), 0);
+        assert_eq!(within(LIMIT, "the task `looker`", looker).await.unwrap(), 0);
     }
 }
 

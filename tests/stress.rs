@@ -41,7 +41,7 @@ async fn sixty_four_racers_for_one_name() {
         let mut winners = Vec::new();
         let mut losers = Vec::new();
         for racer in racers {
-            match within(LIMIT, racer).await.unwrap() {
+            match within(LIMIT, "the task `racer`", racer).await.unwrap() {
                 Ok(server) => winners.push(server),
                 Err(StartError::AlreadyStarted(existing)) => losers.push(existing),
                 Err(other) => panic!("a racer failed otherwise: {other}"),

@@ -104,7 +104,10 @@ async fn restart_types() {
         let supervisor = supervise(SupervisorOptions::default(), vec![spec]).await;
         let first = child(&supervisor, "child").await;
         first.quit(reason.clone()).unwrap();
-        assert_eq!(within(LIMIT, first.exited()).await, reason);
+        assert_eq!(
+            within(LIMIT, "the first server's exit", first.exited()).await,
+            reason
+        );
         if after == Some("running") {
             let again = h.started(2).await[1].1;
             assert_ne!(again, first.id());
@@ -216,7 +219,7 @@ async fn restart_storm_exceeds_intensity() {
     // A third restart within 5 s would be one too many.
     child(&supervisor, "storm").await.crash().unwrap();
     assert_eq!(
-        within(LIMIT, supervisor.exited()).await,
+        within(LIMIT, "the supervisor's exit", supervisor.exited()).await,
         ExitReason::Shutdown
     );
     let mut terminated = Vec::new();
@@ -260,7 +263,7 @@ async fn multiple_restarts() {
     tokio::time::sleep(Duration::from_secs(6)).await;
     child(&supervisor, "child").await.crash().unwrap();
     assert_eq!(
-        within(LIMIT, supervisor.exited()).await,
+        within(LIMIT, "the supervisor's exit", supervisor.exited()).await,
         ExitReason::Shutdown
     );
 }
@@ -279,7 +282,10 @@ async fn dropping_the_top_handle_stops_the_tree() {
     h.started(3).await;
     let monitor = top.monitor();
     drop(top);
-    assert_eq!(within(LIMIT, monitor).await.reason, ExitReason::Normal);
+    assert_eq!(
+        within(LIMIT, "the task `monitor`", monitor).await.reason,
+        ExitReason::Normal
+    );
     for tag in ["c", "b", "a"] {
         assert_eq!(h.next().await, Event::Terminated(tag, ExitReason::Shutdown));
     }
@@ -320,7 +326,7 @@ async fn the_supervisor_has_the_notice_before_anyone_sees_the_exit() {
     for _ in 0..500 {
         let before = child(&supervisor, "child").await;
         before.quit(ExitReason::custom("again")).unwrap();
-        within(LIMIT, before.exited()).await;
+        within(LIMIT, "the earlier server's exit", before.exited()).await;
         let after = child(&supervisor, "child").await;
         assert_ne!(
             after.id(),
@@ -358,11 +364,21 @@ async fn dynamic_starts_do_not_queue_behind_each_other() {
     tokio::task::yield_now().await;
     let open = std::sync::Arc::new(tokio::sync::Notify::new());
     open.notify_one();
-    let quick = within(LIMIT, rooms.start_child(Gated::child_spec(open))).await;
+    let quick = within(
+        LIMIT,
+        "the reply to start_child",
+        rooms.start_child(Gated::child_spec(open)),
+    )
+    .await;
     assert!(quick.is_ok(), "started while the other waits in init");
     assert!(!slow.is_finished());
     gate.notify_one();
-    assert!(within(LIMIT, slow).await.unwrap().is_ok());
+    assert!(
+        within(LIMIT, "the task `slow`", slow)
+            .await
+            .unwrap()
+            .is_ok()
+    );
     assert_eq!(rooms.count_children().await.unwrap().active, 2);
     rooms.stop().await.unwrap();
     let late = std::sync::Arc::new(tokio::sync::Notify::new());

@@ -80,7 +80,7 @@ async fn one_for_one_escalation() {
     h.started(2).await;
     child(&supervisor, "child").await.crash().unwrap();
     assert_eq!(
-        within(LIMIT, supervisor.exited()).await,
+        within(LIMIT, "the supervisor's exit", supervisor.exited()).await,
         ExitReason::Shutdown
     );
     let mut events = Vec::new();
@@ -104,7 +104,7 @@ async fn one_for_all_other_child_fails_restart() {
     h.started(2).await;
     child(&supervisor, "a").await.crash().unwrap();
     assert_eq!(
-        within(LIMIT, supervisor.exited()).await,
+        within(LIMIT, "the supervisor's exit", supervisor.exited()).await,
         ExitReason::Shutdown
     );
     let mut starts_of_a = 0;
@@ -132,7 +132,7 @@ async fn rest_for_one_other_child_fails_restart() {
     .await;
     h.started(3).await;
     child(&supervisor, "b").await.crash().unwrap();
-    within(LIMIT, supervisor.exited()).await;
+    within(LIMIT, "the supervisor's exit", supervisor.exited()).await;
     let mut events = Vec::new();
     while let Ok(event) = h.receiver.try_recv() {
         events.push(event);
@@ -374,7 +374,9 @@ async fn sup_stop_race() {
     for (server, reason) in children.iter().zip(&reasons) {
         server.quit(reason.clone()).unwrap();
     }
-    within(LIMIT, supervisor.stop()).await.unwrap();
+    within(LIMIT, "the supervisor to stop", supervisor.stop())
+        .await
+        .unwrap();
     for (server, reason) in children.iter().zip(&reasons) {
         assert_eq!(server.exit_reason().as_ref(), Some(reason));
     }
@@ -410,7 +412,7 @@ async fn a_supervisor_stops_with_its_parent() {
     let supervisor = parent.supervise(children).await.unwrap();
     h.started(2).await;
     parent.crash().unwrap();
-    let reason = within(LIMIT, supervisor.exited()).await;
+    let reason = within(LIMIT, "the supervisor's exit", supervisor.exited()).await;
     assert_eq!(reason.panic_message(), Some("the parent crashed"));
     assert_eq!(h.next().await, Event::Terminated("b", ExitReason::Shutdown));
     assert_eq!(h.next().await, Event::Terminated("a", ExitReason::Shutdown));

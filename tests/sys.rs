@@ -87,7 +87,12 @@ impl Store {
 async fn store() -> (ServerRef<Store>, Log) {
     let store = Store::default();
     let log = store.log.clone();
-    (within(LIMIT, Store::start(store)).await.unwrap(), log)
+    (
+        within(LIMIT, "the start of Store", Store::start(store))
+            .await
+            .unwrap(),
+        log,
+    )
 }
 
 /// Sends `call` (a call is sent on its first poll) and leaves it waiting.
@@ -105,13 +110,22 @@ async fn send<F: Future + Unpin>(call: &mut F) {
 async fn format_state_shows_a_derived_debug() {
     let (server, _) = store().await;
     server.put("a".into(), 1).unwrap();
-    let shown = within(LIMIT, sys::format_state(&server)).await.unwrap();
+    let shown = within(
+        LIMIT,
+        "the reply to format_state",
+        sys::format_state(&server),
+    )
+    .await
+    .unwrap();
     assert!(
         shown.starts_with(r#"Store { map: {"a": 1}, log: "#),
         "{shown}"
     );
     let any = AnyRef::from(server.clone());
-    assert_eq!(within(LIMIT, sys::format_state(&any)).await, Ok(shown));
+    assert_eq!(
+        within(LIMIT, "the reply to format_state", sys::format_state(&any)).await,
+        Ok(shown)
+    );
 }
 
 /// `gen_server_SUITE: get_state` and `replace_state`, crashing fun
@@ -120,11 +134,13 @@ async fn format_state_shows_a_derived_debug() {
 async fn get_state_and_replace_state() {
     let (server, _) = store().await;
     server.put("a".into(), 1).unwrap();
-    let mut copy = within(LIMIT, sys::get_state(&server)).await.unwrap();
+    let mut copy = within(LIMIT, "the reply to get_state", sys::get_state(&server))
+        .await
+        .unwrap();
     assert_eq!(copy.map, BTreeMap::from([("a".into(), 1)]));
     copy.map.insert("b".into(), 2);
     assert_eq!(
-        within(LIMIT, server.get("b".into())).await,
+        within(LIMIT, "the reply to get", server.get("b".into())).await,
         Ok(None),
         "a clone"
     );
@@ -134,19 +150,34 @@ async fn get_state_and_replace_state() {
         state.map.insert("a".into(), 10);
         state
     };
-    within(LIMIT, sys::replace_state(&server, replace))
-        .await
-        .unwrap();
-    assert_eq!(within(LIMIT, server.get("a".into())).await, Ok(Some(10)));
+    within(
+        LIMIT,
+        "the reply to replace_state",
+        sys::replace_state(&server, replace),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        within(LIMIT, "the reply to get", server.get("a".into())).await,
+        Ok(Some(10))
+    );
 
     // A replace function that crashes leaves the state as it was.
     let crash = |_: &Store| -> Store { panic!("no new state") };
-    let replaced = within(LIMIT, sys::replace_state(&server, crash)).await;
+    let replaced = within(
+        LIMIT,
+        "the reply to replace_state",
+        sys::replace_state(&server, crash),
+    )
+    .await;
     assert!(
         matches!(&replaced, Err(SysError::Panicked(message)) if &**message == "no new state"),
         "{replaced:?}"
     );
-    assert_eq!(within(LIMIT, server.get("a".into())).await, Ok(Some(10)));
+    assert_eq!(
+        within(LIMIT, "the reply to get", server.get("a".into())).await,
+        Ok(Some(10))
+    );
     assert!(server.is_alive());
 }
 
@@ -157,11 +188,15 @@ async fn get_status() {
     let server = Store::start_named(name.clone(), Store::default())
         .await
         .unwrap();
-    let before = within(LIMIT, sys::get_status(&server)).await.unwrap();
+    let before = within(LIMIT, "the reply to get_status", sys::get_status(&server))
+        .await
+        .unwrap();
     for n in 0..3 {
         server.put(format!("k{n}"), n).unwrap();
     }
-    let status = within(LIMIT, sys::get_status(&server)).await.unwrap();
+    let status = within(LIMIT, "the reply to get_status", sys::get_status(&server))
+        .await
+        .unwrap();
     assert_eq!(status.id, server.id());
     assert_eq!(status.name.as_deref(), Some(&*name));
     assert_eq!(status.type_name, std::any::type_name::<Store>());
@@ -172,7 +207,13 @@ async fn get_status() {
     assert!(status.uptime > before.uptime, "{status:?} {before:?}");
     assert!(status.uptime > Duration::ZERO);
     assert_eq!(status.parent, None);
-    let state = within(LIMIT, sys::format_state(&server)).await.unwrap();
+    let state = within(
+        LIMIT,
+        "the reply to format_state",
+        sys::format_state(&server),
+    )
+    .await
+    .unwrap();
     assert_eq!(status.state, state);
     assert!(state.contains(r#""k2": 2"#), "{state}");
 }
@@ -182,14 +223,23 @@ async fn get_status() {
 #[tokio::test(start_paused = true)]
 async fn suspend_resume() {
     let (server, log) = store().await;
-    within(LIMIT, sys::suspend(&server)).await.unwrap();
-    within(LIMIT, sys::suspend(&server)).await.unwrap();
+    within(LIMIT, "the reply to suspend", sys::suspend(&server))
+        .await
+        .unwrap();
+    within(LIMIT, "the reply to suspend", sys::suspend(&server))
+        .await
+        .unwrap();
     server.put("a".into(), 1).unwrap();
     server.send_info(StoreInfo::Tick).unwrap();
     let call = server.get("a".into()).timeout(Duration::from_millis(50));
-    assert_eq!(within(LIMIT, call).await, Err(CallError::Timeout));
+    assert_eq!(
+        within(LIMIT, "the call's outcome", call).await,
+        Err(CallError::Timeout)
+    );
 
-    let status = within(LIMIT, sys::get_status(&server)).await.unwrap();
+    let status = within(LIMIT, "the reply to get_status", sys::get_status(&server))
+        .await
+        .unwrap();
     assert!(status.suspended);
     assert_eq!(
         (status.mailbox_len, status.messages_in),
@@ -198,27 +248,42 @@ async fn suspend_resume() {
     );
     let listed = sys::processes().into_iter().find(|p| p.id == server.id());
     assert!(listed.is_some_and(|p| p.suspended && p.mailbox_len == 3));
-    let state = within(LIMIT, sys::get_state(&server)).await.unwrap();
+    let state = within(LIMIT, "the reply to get_state", sys::get_state(&server))
+        .await
+        .unwrap();
     assert!(state.map.is_empty());
     let replace = |state: &Store| {
         let mut state = state.clone();
         state.map.insert("z".into(), 26);
         state
     };
-    within(LIMIT, sys::replace_state(&server, replace))
-        .await
-        .unwrap();
+    within(
+        LIMIT,
+        "the reply to replace_state",
+        sys::replace_state(&server, replace),
+    )
+    .await
+    .unwrap();
     assert!(log.events().is_empty(), "nothing handled while suspended");
 
-    within(LIMIT, sys::resume(&server)).await.unwrap();
-    within(LIMIT, sys::resume(&server)).await.unwrap();
-    assert_eq!(within(LIMIT, server.get("z".into())).await, Ok(Some(26)));
+    within(LIMIT, "the reply to resume", sys::resume(&server))
+        .await
+        .unwrap();
+    within(LIMIT, "the reply to resume", sys::resume(&server))
+        .await
+        .unwrap();
+    assert_eq!(
+        within(LIMIT, "the reply to get", server.get("z".into())).await,
+        Ok(Some(26))
+    );
     assert_eq!(
         log.events(),
         ["put a", "tick", "get a", "get z"],
         "in order"
     );
-    let status = within(LIMIT, sys::get_status(&server)).await.unwrap();
+    let status = within(LIMIT, "the reply to get_status", sys::get_status(&server))
+        .await
+        .unwrap();
     assert!(!status.suspended);
     assert_eq!((status.mailbox_len, status.messages_in), (0, 4));
 }
@@ -228,14 +293,18 @@ async fn suspend_resume() {
 #[tokio::test]
 async fn a_stop_while_suspended_stops_at_once() {
     let (server, log) = store().await;
-    within(LIMIT, sys::suspend(&server)).await.unwrap();
+    within(LIMIT, "the reply to suspend", sys::suspend(&server))
+        .await
+        .unwrap();
     server.put("a".into(), 1).unwrap();
     let mut call = std::pin::pin!(server.get("a".into()));
     send(&mut call).await;
-    within(LIMIT, server.stop()).await.unwrap();
+    within(LIMIT, "the server to stop", server.stop())
+        .await
+        .unwrap();
     assert_eq!(server.exit_reason(), Some(ExitReason::Normal));
     assert_eq!(
-        within(LIMIT, call).await,
+        within(LIMIT, "the call's outcome", call).await,
         Err(CallError::Exit(ExitReason::Normal))
     );
     assert!(log.events().is_empty(), "{:?}", log.events());
@@ -247,12 +316,17 @@ async fn a_stop_while_suspended_stops_at_once() {
 #[tokio::test]
 async fn an_unreachable_suspended_server_handles_what_waited_then_stops() {
     let (server, log) = store().await;
-    within(LIMIT, sys::suspend(&server)).await.unwrap();
+    within(LIMIT, "the reply to suspend", sys::suspend(&server))
+        .await
+        .unwrap();
     server.put("a".into(), 1).unwrap();
     server.put("b".into(), 2).unwrap();
     let down = server.monitor();
     drop(server);
-    assert_eq!(within(LIMIT, down).await.reason, ExitReason::Normal);
+    assert_eq!(
+        within(LIMIT, "the task `down`", down).await.reason,
+        ExitReason::Normal
+    );
     assert_eq!(log.events(), ["put a", "put b"]);
 }
 
@@ -265,12 +339,32 @@ async fn system_requests_do_not_cancel_an_idle_timeout() {
     let start = Instant::now();
     server.idle(100, to).unwrap();
     sleep(Duration::from_millis(30)).await;
-    within(LIMIT, sys::format_state(&server)).await.unwrap();
-    within(LIMIT, sys::statistics(&server, true)).await.unwrap();
+    within(
+        LIMIT,
+        "the reply to format_state",
+        sys::format_state(&server),
+    )
+    .await
+    .unwrap();
+    within(
+        LIMIT,
+        "the reply to statistics",
+        sys::statistics(&server, true),
+    )
+    .await
+    .unwrap();
     sleep(Duration::from_millis(30)).await;
-    within(LIMIT, sys::get_status(&server)).await.unwrap();
-    within(LIMIT, sys::get_statistics(&server)).await.unwrap();
-    let at = within(LIMIT, idled.recv()).await.unwrap();
+    within(LIMIT, "the reply to get_status", sys::get_status(&server))
+        .await
+        .unwrap();
+    within(
+        LIMIT,
+        "the reply to get_statistics",
+        sys::get_statistics(&server),
+    )
+    .await
+    .unwrap();
+    let at = within(LIMIT, "an event", idled.recv()).await.unwrap();
     assert_eq!((at - start).as_millis(), 100);
     assert!(log.events().is_empty());
 }
@@ -280,19 +374,56 @@ async fn system_requests_do_not_cancel_an_idle_timeout() {
 async fn system_requests_are_not_seen_by_handlers() {
     let (server, log) = store().await;
     server.put("a".into(), 1).unwrap();
-    within(LIMIT, sys::format_state(&server)).await.unwrap();
-    within(LIMIT, sys::get_state(&server)).await.unwrap();
-    within(LIMIT, sys::replace_state(&server, Store::clone))
+    within(
+        LIMIT,
+        "the reply to format_state",
+        sys::format_state(&server),
+    )
+    .await
+    .unwrap();
+    within(LIMIT, "the reply to get_state", sys::get_state(&server))
         .await
         .unwrap();
-    within(LIMIT, sys::get_status(&server)).await.unwrap();
-    within(LIMIT, sys::statistics(&server, true)).await.unwrap();
-    within(LIMIT, sys::get_statistics(&server)).await.unwrap();
-    within(LIMIT, sys::trace(&server, true)).await.unwrap();
-    within(LIMIT, sys::trace(&server, false)).await.unwrap();
-    within(LIMIT, sys::suspend(&server)).await.unwrap();
-    within(LIMIT, sys::resume(&server)).await.unwrap();
-    assert_eq!(within(LIMIT, server.get("a".into())).await, Ok(Some(1)));
+    within(
+        LIMIT,
+        "the reply to replace_state",
+        sys::replace_state(&server, Store::clone),
+    )
+    .await
+    .unwrap();
+    within(LIMIT, "the reply to get_status", sys::get_status(&server))
+        .await
+        .unwrap();
+    within(
+        LIMIT,
+        "the reply to statistics",
+        sys::statistics(&server, true),
+    )
+    .await
+    .unwrap();
+    within(
+        LIMIT,
+        "the reply to get_statistics",
+        sys::get_statistics(&server),
+    )
+    .await
+    .unwrap();
+    within(LIMIT, "the reply to trace", sys::trace(&server, true))
+        .await
+        .unwrap();
+    within(LIMIT, "the reply to trace", sys::trace(&server, false))
+        .await
+        .unwrap();
+    within(LIMIT, "the reply to suspend", sys::suspend(&server))
+        .await
+        .unwrap();
+    within(LIMIT, "the reply to resume", sys::resume(&server))
+        .await
+        .unwrap();
+    assert_eq!(
+        within(LIMIT, "the reply to get", server.get("a".into())).await,
+        Ok(Some(1))
+    );
     assert_eq!(log.events(), ["put a", "get a"]);
 }
 
@@ -304,26 +435,36 @@ async fn trace() {
     let _default = tracing::subscriber::set_default(recorder.subscriber());
     let (server, _) = store().await;
     let traced = async || {
-        within(LIMIT, sys::get_status(&server))
+        within(LIMIT, "the reply to get_status", sys::get_status(&server))
             .await
             .unwrap()
             .traced
     };
     assert!(!traced().await);
-    within(LIMIT, sys::trace(&server, true)).await.unwrap();
+    within(LIMIT, "the reply to trace", sys::trace(&server, true))
+        .await
+        .unwrap();
     assert!(
-        within(LIMIT, sys::get_status(&server))
+        within(LIMIT, "the reply to get_status", sys::get_status(&server))
             .await
             .unwrap()
             .traced
     );
     server.put("a".into(), 1).unwrap();
     server.send_info(StoreInfo::Tick).unwrap();
-    assert_eq!(within(LIMIT, server.get("a".into())).await, Ok(Some(1)));
-    within(LIMIT, sys::trace(&server, false)).await.unwrap();
+    assert_eq!(
+        within(LIMIT, "the reply to get", server.get("a".into())).await,
+        Ok(Some(1))
+    );
+    within(LIMIT, "the reply to trace", sys::trace(&server, false))
+        .await
+        .unwrap();
     assert!(!traced().await);
     server.put("b".into(), 2).unwrap();
-    assert_eq!(within(LIMIT, server.get("b".into())).await, Ok(Some(2)));
+    assert_eq!(
+        within(LIMIT, "the reply to get", server.get("b".into())).await,
+        Ok(Some(2))
+    );
     let events: Vec<_> = recorder
         .events()
         .into_iter()
@@ -347,24 +488,72 @@ async fn trace() {
 #[tokio::test]
 async fn statistics() {
     let (server, _) = store().await;
-    assert_eq!(within(LIMIT, sys::get_statistics(&server)).await, Ok(None));
+    assert_eq!(
+        within(
+            LIMIT,
+            "the reply to get_statistics",
+            sys::get_statistics(&server)
+        )
+        .await,
+        Ok(None)
+    );
     let before = SystemTime::now();
-    within(LIMIT, sys::statistics(&server, true)).await.unwrap();
+    within(
+        LIMIT,
+        "the reply to statistics",
+        sys::statistics(&server, true),
+    )
+    .await
+    .unwrap();
     server.put("a".into(), 1).unwrap();
     server.send_info(StoreInfo::Tick).unwrap();
-    assert_eq!(within(LIMIT, server.get("a".into())).await, Ok(Some(1)));
-    assert_eq!(within(LIMIT, server.get("b".into())).await, Ok(None));
-    let stats = within(LIMIT, sys::get_statistics(&server)).await;
+    assert_eq!(
+        within(LIMIT, "the reply to get", server.get("a".into())).await,
+        Ok(Some(1))
+    );
+    assert_eq!(
+        within(LIMIT, "the reply to get", server.get("b".into())).await,
+        Ok(None)
+    );
+    let stats = within(
+        LIMIT,
+        "the reply to get_statistics",
+        sys::get_statistics(&server),
+    )
+    .await;
     let stats = stats.unwrap().expect("collected");
     assert_eq!((stats.messages_in, stats.messages_out), (4, 2));
     assert!(stats.since >= before && stats.since <= SystemTime::now());
-    within(LIMIT, sys::statistics(&server, false))
-        .await
-        .unwrap();
-    assert_eq!(within(LIMIT, sys::get_statistics(&server)).await, Ok(None));
+    within(
+        LIMIT,
+        "the reply to statistics",
+        sys::statistics(&server, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        within(
+            LIMIT,
+            "the reply to get_statistics",
+            sys::get_statistics(&server)
+        )
+        .await,
+        Ok(None)
+    );
     // Turned on again, it counts from zero.
-    within(LIMIT, sys::statistics(&server, true)).await.unwrap();
-    let stats = within(LIMIT, sys::get_statistics(&server)).await;
+    within(
+        LIMIT,
+        "the reply to statistics",
+        sys::statistics(&server, true),
+    )
+    .await
+    .unwrap();
+    let stats = within(
+        LIMIT,
+        "the reply to get_statistics",
+        sys::get_statistics(&server),
+    )
+    .await;
     let stats = stats.unwrap().expect("collected");
     assert_eq!((stats.messages_in, stats.messages_out), (0, 0));
 }
@@ -373,7 +562,9 @@ async fn statistics() {
 #[tokio::test]
 async fn every_request_to_a_stopped_server_is_noproc() {
     let (server, _) = store().await;
-    within(LIMIT, server.stop()).await.unwrap();
+    within(LIMIT, "the server to stop", server.stop())
+        .await
+        .unwrap();
     let no_proc = Err(SysError::NoProc);
     assert_eq!(sys::format_state(&server).await, Err(SysError::NoProc));
     assert!(matches!(
@@ -402,13 +593,29 @@ async fn a_request_to_a_blocked_server_times_out() {
     let gate = Arc::new(Notify::new());
     server.wait(Arc::clone(&gate)).unwrap();
     let start = Instant::now();
-    let answer = within(2 * sys::TIMEOUT, sys::format_state(&server)).await;
+    let answer = within(
+        2 * sys::TIMEOUT,
+        "the reply to format_state",
+        sys::format_state(&server),
+    )
+    .await;
     assert_eq!(answer, Err(SysError::Timeout));
     let waited = start.elapsed();
     assert!(waited >= sys::TIMEOUT && waited < sys::TIMEOUT + Duration::from_millis(10));
     gate.notify_one();
-    assert!(within(LIMIT, sys::format_state(&server)).await.is_ok());
-    assert_eq!(within(LIMIT, server.get("a".into())).await, Ok(None));
+    assert!(
+        within(
+            LIMIT,
+            "the reply to format_state",
+            sys::format_state(&server)
+        )
+        .await
+        .is_ok()
+    );
+    assert_eq!(
+        within(LIMIT, "the reply to get", server.get("a".into())).await,
+        Ok(None)
+    );
 }
 
 /// A server asking itself is refused at once instead of waiting for ever.
@@ -416,7 +623,7 @@ async fn a_request_to_a_blocked_server_times_out() {
 async fn a_request_to_itself_is_calling_self() {
     let (server, _) = store().await;
     assert_eq!(
-        within(LIMIT, server.ask_self()).await,
+        within(LIMIT, "the reply to ask_self", server.ask_self()).await,
         Ok(Err(SysError::CallingSelf))
     );
     assert!(server.is_alive());
@@ -428,7 +635,7 @@ async fn a_request_to_itself_is_calling_self() {
 async fn a_request_queued_behind_a_stop_gets_the_exit_reason() {
     let (server, _) = store().await;
     server.quit(ExitReason::custom("quit")).unwrap();
-    let answer = within(LIMIT, sys::get_status(&server)).await;
+    let answer = within(LIMIT, "the reply to get_status", sys::get_status(&server)).await;
     assert_eq!(
         answer.unwrap_err(),
         SysError::Exit(ExitReason::custom("quit"))
@@ -436,7 +643,12 @@ async fn a_request_queued_behind_a_stop_gets_the_exit_reason() {
 
     let (server, _) = store().await;
     server.crash().unwrap();
-    let answer = within(LIMIT, sys::format_state(&server)).await;
+    let answer = within(
+        LIMIT,
+        "the reply to format_state",
+        sys::format_state(&server),
+    )
+    .await;
     let panic = ExitReason::Panic("the store crashed".into());
     assert_eq!(answer, Err(SysError::Exit(panic)));
 }

@@ -88,8 +88,14 @@ async fn processes_lists_a_running_server_until_it_stops() {
     let server = Worker::start_named(name.clone(), Worker::default())
         .await
         .unwrap();
-    assert_eq!(within(LIMIT, server.ping()).await, Ok(1));
-    assert_eq!(within(LIMIT, server.ping()).await, Ok(2));
+    assert_eq!(
+        within(LIMIT, "the reply to ping", server.ping()).await,
+        Ok(1)
+    );
+    assert_eq!(
+        within(LIMIT, "the reply to ping", server.ping()).await,
+        Ok(2)
+    );
     let info = listed(server.id()).expect("listed");
     assert_eq!(info.server.id(), server.id());
     assert_eq!(info.name.as_deref(), Some(&*name));
@@ -102,7 +108,9 @@ async fn processes_lists_a_running_server_until_it_stops() {
     assert!(all.windows(2).all(|pair| pair[0].id < pair[1].id), "by id");
     drop((info, all));
 
-    within(LIMIT, server.stop()).await.unwrap();
+    within(LIMIT, "the server to stop", server.stop())
+        .await
+        .unwrap();
     assert!(
         listed(server.id()).is_none(),
         "a stopped server is not listed"
@@ -116,11 +124,15 @@ async fn processes_shows_links_and_monitors() {
     let linked = Worker::start(Worker::default()).await.unwrap();
     let target = Worker::start(Worker::default()).await.unwrap();
     let link = watcher.link_to(AnyRef::from(linked.clone()));
-    assert_eq!(within(LIMIT, link).await, Ok(Ok(())));
+    assert_eq!(within(LIMIT, "the task `link`", link).await, Ok(Ok(())));
     for _ in 0..2 {
-        within(LIMIT, watcher.watch(AnyRef::from(target.clone())))
-            .await
-            .unwrap();
+        within(
+            LIMIT,
+            "the reply to watch",
+            watcher.watch(AnyRef::from(target.clone())),
+        )
+        .await
+        .unwrap();
     }
     let info = listed(watcher.id()).expect("listed");
     assert_eq!(
@@ -141,7 +153,9 @@ async fn processes_shows_links_and_monitors() {
     registry.unregister(&target, &1);
     assert_eq!(listed(target.id()).expect("listed").monitors, 2);
 
-    within(LIMIT, linked.stop()).await.unwrap();
+    within(LIMIT, "the linked server to stop", linked.stop())
+        .await
+        .unwrap();
     let info = listed(watcher.id()).expect("a normal exit does not spread");
     assert!(info.links.is_empty(), "{info:?}");
 }
@@ -152,14 +166,26 @@ async fn processes_shows_links_and_monitors() {
 async fn a_supervised_server_has_its_supervisor_as_parent() {
     let spec = Worker::child_spec(Worker::default()).id("worker");
     let options = SupervisorOptions::new(Strategy::OneForOne);
-    let supervisor = within(LIMIT, Supervisor::start(options, vec![spec]))
-        .await
-        .unwrap();
-    let children = within(LIMIT, supervisor.which_children()).await.unwrap();
+    let supervisor = within(
+        LIMIT,
+        "the start of Supervisor",
+        Supervisor::start(options, vec![spec]),
+    )
+    .await
+    .unwrap();
+    let children = within(
+        LIMIT,
+        "the reply to which_children",
+        supervisor.which_children(),
+    )
+    .await
+    .unwrap();
     let genserver::supervisor::ChildState::Running(child) = children[0].state.clone() else {
         panic!("the child runs: {children:?}")
     };
-    let status = within(LIMIT, sys::get_status(&child)).await.unwrap();
+    let status = within(LIMIT, "the reply to get_status", sys::get_status(&child))
+        .await
+        .unwrap();
     assert_eq!(status.parent, Some(supervisor.id()));
     assert_eq!(status.type_name, type_name::<Worker>());
 
@@ -173,7 +199,9 @@ async fn a_supervised_server_has_its_supervisor_as_parent() {
     assert_eq!(info.type_name, type_name::<Supervisor>());
     assert_eq!((info.parent, info.links), (None, vec![child.id()]));
 
-    within(LIMIT, supervisor.stop()).await.unwrap();
+    within(LIMIT, "the supervisor to stop", supervisor.stop())
+        .await
+        .unwrap();
     assert!(listed(supervisor.id()).is_none() && listed(child.id()).is_none());
 }
 
@@ -193,7 +221,10 @@ async fn a_server_no_handle_reaches_is_not_listed() {
     // Leaving it out took no count and gave none back.
     assert!(weak.upgrade().is_none(), "still no handle");
     gate.notify_one();
-    assert_eq!(within(LIMIT, down).await.reason, ExitReason::Normal);
+    assert_eq!(
+        within(LIMIT, "the task `down`", down).await.reason,
+        ExitReason::Normal
+    );
 }
 
 /// Eight tasks start and stop 500 servers each while another lists them:
@@ -251,10 +282,12 @@ async fn processes_under_churn() {
         })
         .collect();
     for churner in churners {
-        within(Duration::from_secs(60), churner).await.unwrap();
+        within(Duration::from_secs(60), "the task `churner`", churner)
+            .await
+            .unwrap();
     }
     done.store(true, Ordering::Release);
-    let rounds = within(LIMIT, lister).await.unwrap();
+    let rounds = within(LIMIT, "the task `lister`", lister).await.unwrap();
     assert!(rounds > 0);
 
     let all = sys::processes();
@@ -277,9 +310,11 @@ async fn processes_under_churn() {
 async fn recent_crashes_report_a_panic() {
     let _ring = RING.lock().await;
     let server = Worker::start(Worker::default()).await.unwrap();
-    within(LIMIT, sys::trace(&server, true)).await.unwrap();
+    within(LIMIT, "the reply to trace", sys::trace(&server, true))
+        .await
+        .unwrap();
     server.crash("crashed on purpose".into()).unwrap();
-    let reason = within(LIMIT, server.exited()).await;
+    let reason = within(LIMIT, "the server's exit", server.exited()).await;
     assert_eq!(reason, ExitReason::Panic("crashed on purpose".into()));
     let crashes = sys::recent_crashes();
     let report = crashes.iter().find(|report| report.id == server.id());
@@ -297,14 +332,16 @@ async fn recent_crashes_report_a_panic() {
     // last message is recorded.
     let server = Worker::start(Worker::default()).await.unwrap();
     server.crash("again".into()).unwrap();
-    within(LIMIT, server.exited()).await;
+    within(LIMIT, "the server's exit", server.exited()).await;
     let crashes = sys::recent_crashes();
     let report = crashes.iter().find(|report| report.id == server.id());
     assert_eq!(report.expect("a report").message, None);
 
     // An orderly stop is not a crash.
     let server = Worker::start(Worker::default()).await.unwrap();
-    within(LIMIT, server.stop()).await.unwrap();
+    within(LIMIT, "the server to stop", server.stop())
+        .await
+        .unwrap();
     let crashes = sys::recent_crashes();
     assert!(crashes.iter().all(|report| report.id != server.id()));
 }
@@ -321,7 +358,7 @@ async fn recent_crashes_keeps_the_last_64() {
     for n in 0..70 {
         let server = Worker::start(Worker::default()).await.unwrap();
         server.crash(format!("crash {n}")).unwrap();
-        within(LIMIT, server.exited()).await;
+        within(LIMIT, "the server's exit", server.exited()).await;
         ids.push(server.id());
     }
     let crashes = sys::recent_crashes();
@@ -410,9 +447,17 @@ async fn format_state_shows_a_hand_written_debug_that_hides_a_secret() {
         password: "hunter2".into(),
     };
     let server = Login::start(login).await.unwrap();
-    let shown = within(LIMIT, sys::format_state(&server)).await.unwrap();
+    let shown = within(
+        LIMIT,
+        "the reply to format_state",
+        sys::format_state(&server),
+    )
+    .await
+    .unwrap();
     assert_eq!(shown, r#"Login { user: "ada", password: "<redacted>" }"#);
-    let status = within(LIMIT, sys::get_status(&server)).await.unwrap();
+    let status = within(LIMIT, "the reply to get_status", sys::get_status(&server))
+        .await
+        .unwrap();
     assert!(!status.state.contains("hunter2"), "{}", status.state);
 }
 
@@ -424,7 +469,12 @@ async fn format_state_of_a_state_without_debug_says_so() {
         std::any::type_name::<Opaque>()
     );
     assert_eq!(
-        within(LIMIT, sys::format_state(&server)).await,
+        within(
+            LIMIT,
+            "the reply to format_state",
+            sys::format_state(&server)
+        )
+        .await,
         Ok(expected)
     );
 }
@@ -434,7 +484,13 @@ async fn format_state_of_a_state_without_debug_says_so() {
 #[tokio::test]
 async fn a_cut_never_splits_a_character() {
     let server = Wide::start(Wide("€".repeat(2_000))).await.unwrap();
-    let shown = within(LIMIT, sys::format_state(&server)).await.unwrap();
+    let shown = within(
+        LIMIT,
+        "the reply to format_state",
+        sys::format_state(&server),
+    )
+    .await
+    .unwrap();
     let expected = format!("Wide(\"{}…", "€".repeat(1_363));
     assert_eq!(shown, expected);
 }
@@ -442,7 +498,13 @@ async fn a_cut_never_splits_a_character() {
 #[tokio::test]
 async fn format_state_is_cut_after_4_kib() {
     let server = Huge::start(Huge(vec![7; 100_000])).await.unwrap();
-    let shown = within(LIMIT, sys::format_state(&server)).await.unwrap();
+    let shown = within(
+        LIMIT,
+        "the reply to format_state",
+        sys::format_state(&server),
+    )
+    .await
+    .unwrap();
     assert_eq!(shown.len(), 4096 + '…'.len_utf8(), "{shown}");
     assert!(shown.starts_with("Huge([7, 7, "), "{shown}");
     assert!(shown.ends_with('…'), "{shown}");
@@ -453,12 +515,26 @@ async fn format_state_is_cut_after_4_kib() {
 #[tokio::test]
 async fn a_debug_that_panics_does_not_stop_the_server() {
     let server = Bomb::start(Bomb).await.unwrap();
-    let shown = within(LIMIT, sys::format_state(&server)).await.unwrap();
+    let shown = within(
+        LIMIT,
+        "the reply to format_state",
+        sys::format_state(&server),
+    )
+    .await
+    .unwrap();
     assert_eq!(shown, "<formatting panicked: Debug of Bomb exploded>");
-    assert_eq!(within(LIMIT, server.ping()).await, Ok("pong"));
-    let status = within(LIMIT, sys::get_status(&server)).await.unwrap();
+    assert_eq!(
+        within(LIMIT, "the reply to ping", server.ping()).await,
+        Ok("pong")
+    );
+    let status = within(LIMIT, "the reply to get_status", sys::get_status(&server))
+        .await
+        .unwrap();
     assert_eq!(status.state, shown);
-    assert_eq!(within(LIMIT, server.ping()).await, Ok("pong"));
+    assert_eq!(
+        within(LIMIT, "the reply to ping", server.ping()).await,
+        Ok("pong")
+    );
     assert!(server.is_alive());
 }
 
@@ -469,11 +545,19 @@ async fn a_debug_that_panics_does_not_stop_the_server() {
 async fn get_state_with_a_clone_that_panics_fails_at_once() {
     let server = Fragile::start(Fragile).await.unwrap();
     let start = Instant::now();
-    let got = within(2 * sys::TIMEOUT, sys::get_state(&server)).await;
+    let got = within(
+        2 * sys::TIMEOUT,
+        "the reply to get_state",
+        sys::get_state(&server),
+    )
+    .await;
     let (got, waited) = (got.map(|_| ()), start.elapsed());
     assert!(
         matches!(&got, Err(SysError::Panicked(m)) if &**m == "Clone of Fragile panicked"),
         "{got:?} after {waited:?}"
     );
-    assert_eq!(within(LIMIT, server.ping()).await, Ok("pong"));
+    assert_eq!(
+        within(LIMIT, "the reply to ping", server.ping()).await,
+        Ok("pong")
+    );
 }

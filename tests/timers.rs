@@ -311,7 +311,7 @@ async fn an_interval_whose_maker_panics_stops_its_server_only() {
     let _timer = genserver::send_interval(&clock, Duration::from_millis(10), || {
         panic!("no tick today")
     });
-    let reason = support::within(Duration::from_secs(5), clock.exited()).await;
+    let reason = support::within(Duration::from_secs(5), "the clock's exit", clock.exited()).await;
     assert_eq!(reason, ExitReason::Panic("no tick today".into()));
     assert!(log.events().is_empty());
     assert!(other.after(1, "still here".into()).await.is_ok());
