@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Mutation testing of the runtime (genserver/src) with cargo-mutants: every
+# mutant of the runtime's code must make a test of `genserver` (unit and doc
+# tests) or of `genserver-tests` (the integration tests) fail. Not part of
+# .ci/run: it rebuilds and retests once per mutant, which takes a long time.
+#
+#   scripts/mutants.sh                          every file of genserver/src
+#   scripts/mutants.sh genserver/src/mailbox.rs [more files...]
+#   scripts/mutants.sh --in-diff [BASE]         only code changed since BASE
+#                                               (default: the merge base with
+#                                               main), uncommitted changes too
+#
+# The trybuild UI suite (`compiletest`'s test `ui`) is skipped: the macro is
+# not mutated, and it would cost minutes per mutant. Each mutant's tests get
+# MUTANTS_TIMEOUT seconds (default 300) before it counts as a timeout, which
+# a hanging test shows as, never as a pass. MUTANTS_JOBS (default 1) builds
+# that many mutants at once, each in a copy of the tree. Results go to
+# target/mutants/mutants.out: caught.txt, missed.txt (the survivors),
+# timeout.txt, unviable.txt. See CONTRIBUTING.md for what to do with them.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+if ! command -v cargo-mutants >/dev/null; then
+  echo "cargo-mutants is missing: cargo install cargo-mutants --locked" >&2
+  exit 2
+fi
+
+args=(
+  --package genserver
+  --test-package genserver
+  --test-package genserver-tests
+  --timeout "${MUTANTS_TIMEOUT:-300}"
+  --jobs "${MUTANTS_JOBS:-1}"
+  --output target/mutants
+)
+
+if [ "${1:-}" = "--in-diff" ]; then
+  base="${2:-$(git merge-base HEAD main)}"
+  mkdir -p target/mutants
+  diff_file="target/mutants/in-diff.patch"
+  git diff "$base" -- genserver/src > "$diff_file"
+  if [ ! -s "$diff_file" ]; then
+    echo "no change to genserver/src since $base: nothing to mutate"
+    exit 0
+  fi
+  args+=(--in-diff "$diff_file")
+else
+  for file in "$@"; do
+    case "$file" in
+      genserver/src/*.rs) args+=(--file "$file") ;;
+      *) echo "not a runtime source file (genserver/src/...rs): $file" >&2; exit 2 ;;
+    esac
+  done
+fi
+
+# After `--`: arguments of the test binaries. `--exact --skip ui` skips the
+# test named `ui` only (the UI suite), not every test with "ui" in its name.
+exec cargo mutants "${args[@]}" -- --exact --skip ui
