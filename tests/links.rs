@@ -19,6 +19,7 @@ use tokio::sync::mpsc::unbounded_channel;
 /// parent's reason, without `terminate`.
 #[tokio::test]
 async fn a_crash_spreads_to_the_linked_child() {
+    let _watchdog = support::watchdog();
     let (parent, mut events) = node(false).await;
     let child = parent.spawn_child(false).await.unwrap();
     assert_eq!(child.parent().await.unwrap(), Some(parent.id()));
@@ -38,6 +39,7 @@ async fn a_crash_spreads_to_the_linked_child() {
 /// And the other way: the child's crash takes its parent down.
 #[tokio::test]
 async fn a_crash_spreads_to_the_parent() {
+    let _watchdog = support::watchdog();
     let (parent, _events) = node(false).await;
     let child = parent.spawn_child(false).await.unwrap();
     child.quit(ExitReason::custom("broken")).unwrap();
@@ -50,6 +52,7 @@ async fn a_crash_spreads_to_the_parent() {
 /// `process_SUITE:t_exit_2_other_normal`: `:normal` does not spread along links.
 #[tokio::test]
 async fn a_normal_exit_does_not_spread() {
+    let _watchdog = support::watchdog();
     let (parent, _events) = node(false).await;
     let child = parent.spawn_child(false).await.unwrap();
     child.stop().await.unwrap();
@@ -61,6 +64,7 @@ async fn a_normal_exit_does_not_spread() {
 /// `{:shutdown, term}` is not `:normal`: it spreads.
 #[tokio::test]
 async fn a_shutdown_spreads() {
+    let _watchdog = support::watchdog();
     let (parent, _events) = node(false).await;
     let child = parent.spawn_child(false).await.unwrap();
     parent
@@ -77,6 +81,7 @@ async fn a_shutdown_spreads() {
 /// instead of dying, whatever the reason.
 #[tokio::test]
 async fn a_server_that_traps_exits_gets_notices() {
+    let _watchdog = support::watchdog();
     let (watcher, mut events) = node(true).await;
     for reason in [ExitReason::Normal, ExitReason::custom("bad")] {
         let (other, _other_events) = node(false).await;
@@ -101,6 +106,7 @@ async fn a_server_that_traps_exits_gets_notices() {
 /// getting a notice.
 #[tokio::test]
 async fn a_trapping_child_stops_with_its_parent() {
+    let _watchdog = support::watchdog();
     let (parent, mut events) = node(false).await;
     let child = parent.spawn_child(true).await.unwrap();
     parent.quit(ExitReason::Shutdown).unwrap();
@@ -121,6 +127,7 @@ async fn a_trapping_child_stops_with_its_parent() {
 /// The parent rule holds for `:normal` too, as in `gen_server`.
 #[tokio::test]
 async fn a_trapping_child_stops_with_its_parent_even_normally() {
+    let _watchdog = support::watchdog();
     let (parent, _events) = node(false).await;
     let child = parent.spawn_child(true).await.unwrap();
     parent.stop().await.unwrap();
@@ -134,6 +141,7 @@ async fn a_trapping_child_stops_with_its_parent_even_normally() {
 /// (`:killed`) can.
 #[tokio::test]
 async fn a_kill_cannot_be_trapped() {
+    let _watchdog = support::watchdog();
     let (watcher, mut events) = node(true).await;
     let (target, _target_events) = node(true).await;
     watcher.link_to(any(&target)).await.unwrap().unwrap();
@@ -155,6 +163,7 @@ async fn a_kill_cannot_be_trapped() {
 /// loops or hangs.
 #[tokio::test]
 async fn a_link_cycle_goes_down_together() {
+    let _watchdog = support::watchdog();
     let mut nodes = Vec::new();
     let mut receivers = Vec::new();
     for _ in 0..4 {
@@ -179,6 +188,7 @@ async fn a_link_cycle_goes_down_together() {
 /// in either direction.
 #[tokio::test]
 async fn unlink_stops_the_spread() {
+    let _watchdog = support::watchdog();
     let (parent, _events) = node(false).await;
     let child = parent.spawn_child(false).await.unwrap();
     parent.unlink_from(any(&child)).await.unwrap();
@@ -195,6 +205,7 @@ async fn unlink_stops_the_spread() {
 /// Linking to a server that is gone fails at once, and leaves no link.
 #[tokio::test]
 async fn linking_to_a_dead_server_is_noproc() {
+    let _watchdog = support::watchdog();
     let (server, _events) = node(false).await;
     let (gone, _gone_events) = node(false).await;
     gone.stop().await.unwrap();
@@ -212,6 +223,7 @@ async fn linking_to_a_dead_server_is_noproc() {
 /// whose `init` fails returns the error and does not take the parent down.
 #[tokio::test]
 async fn a_failed_start_link_does_not_kill_the_parent() {
+    let _watchdog = support::watchdog();
     let (parent, _events) = node(false).await;
     assert_eq!(
         parent.spawn_failing().await.unwrap(),
@@ -224,6 +236,7 @@ async fn a_failed_start_link_does_not_kill_the_parent() {
 /// Outside a server there is no parent: `start_link` is `start`.
 #[tokio::test]
 async fn start_link_outside_a_server_links_nothing() {
+    let _watchdog = support::watchdog();
     let (events, _receiver) = unbounded_channel();
     let server = Node::start_link(false, events).await.unwrap();
     assert_eq!(server.parent().await.unwrap(), None);
@@ -234,6 +247,7 @@ async fn start_link_outside_a_server_links_nothing() {
 /// Trapping can be switched off again: then the signal kills.
 #[tokio::test]
 async fn trapping_can_be_switched_off() {
+    let _watchdog = support::watchdog();
     let (watcher, _events) = node(true).await;
     let (target, _target_events) = node(false).await;
     watcher.link_to(any(&target)).await.unwrap().unwrap();

@@ -18,6 +18,7 @@ use tokio::sync::mpsc::unbounded_channel;
 /// the server and its reason.
 #[tokio::test]
 async fn monitor_delivers_down_with_the_exit_reason() {
+    let _watchdog = support::watchdog();
     let (watcher, mut events) = node(false).await;
     let (target, _target_events) = node(false).await;
     let monitor = watcher.watch(any(&target)).await.unwrap();
@@ -54,6 +55,7 @@ impl Event {
 /// notice at once, with `:noproc`.
 #[tokio::test]
 async fn monitor_of_a_dead_server_delivers_noproc_at_once() {
+    let _watchdog = support::watchdog();
     let (watcher, mut events) = node(false).await;
     let (target, _target_events) = node(false).await;
     target.stop().await.unwrap();
@@ -68,6 +70,7 @@ async fn monitor_of_a_dead_server_delivers_noproc_at_once() {
 /// Two monitors, two notices; a normal stop is reported too.
 #[tokio::test]
 async fn each_monitor_gets_its_own_notice() {
+    let _watchdog = support::watchdog();
     let (watcher, mut events) = node(false).await;
     let (target, _target_events) = node(false).await;
     let first = watcher.watch(any(&target)).await.unwrap();
@@ -90,6 +93,7 @@ async fn each_monitor_gets_its_own_notice() {
 /// even one already in the mailbox.
 #[tokio::test]
 async fn demonitor_drops_a_notice_already_queued() {
+    let _watchdog = support::watchdog();
     let (watcher, mut events) = node(false).await;
     let (target, _target_events) = node(false).await;
     let (other, _other_events) = node(false).await;
@@ -114,6 +118,7 @@ async fn demonitor_drops_a_notice_already_queued() {
 /// `monitor_SUITE:demon_2`: a removed monitor never fires.
 #[tokio::test]
 async fn demonitor_before_the_exit_means_no_notice() {
+    let _watchdog = support::watchdog();
     let (watcher, mut events) = node(false).await;
     let (target, _target_events) = node(false).await;
     let monitor = watcher.watch(any(&target)).await.unwrap();
@@ -130,6 +135,7 @@ async fn demonitor_before_the_exit_means_no_notice() {
 /// Any task can wait on a monitor.
 #[tokio::test]
 async fn a_task_waits_on_a_monitor() {
+    let _watchdog = support::watchdog();
     let (target, _events) = node(false).await;
     let monitor = target.monitor();
     assert_eq!(monitor.id(), target.id());
@@ -155,6 +161,7 @@ async fn a_task_waits_on_a_monitor() {
 /// monitors it.
 #[tokio::test]
 async fn a_monitor_keeps_nothing_running() {
+    let _watchdog = support::watchdog();
     let (watcher, _events) = node(false).await;
     let (target, _target_events) = node(false).await;
     watcher.watch(any(&target)).await.unwrap();
@@ -170,6 +177,7 @@ async fn a_monitor_keeps_nothing_running() {
 /// same ways.
 #[tokio::test]
 async fn any_ref_answers_and_stops_like_a_server_ref() {
+    let _watchdog = support::watchdog();
     let name = support::unique_name("any");
     let (events, _receiver) = unbounded_channel();
     let named = Node::start_with(StartOptions::new().name(name.clone()), false, events)
@@ -213,6 +221,7 @@ async fn any_ref_answers_and_stops_like_a_server_ref() {
 /// Monitor references and monitors print what they are.
 #[tokio::test]
 async fn monitors_show_their_reference() {
+    let _watchdog = support::watchdog();
     let (target, _events) = node(false).await;
     let monitor = target.monitor();
     let reference = monitor.reference();

@@ -26,6 +26,7 @@ impl Racer {
 /// name leads to the winner, and once it stops the name is free.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sixty_four_racers_for_one_name() {
+    let _watchdog = support::watchdog();
     for _ in 0..500 {
         let name = unique_name("race");
         let barrier = Arc::new(Barrier::new(64));

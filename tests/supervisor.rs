@@ -19,6 +19,7 @@ use worker::{Event, Harness, LIMIT, Mode, child, states, supervise};
 /// each running `terminate` with `shutdown`.
 #[tokio::test]
 async fn order_of_children() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let supervisor = supervise(
         SupervisorOptions::default(),
@@ -37,6 +38,7 @@ async fn order_of_children() {
 /// ignored child is kept, not running; an ignored temporary one is not kept.
 #[tokio::test]
 async fn sup_start_ignore_child() {
+    let _watchdog = support::watchdog();
     let h = Harness::new();
     let supervisor = supervise(
         SupervisorOptions::default(),
@@ -62,6 +64,7 @@ async fn sup_start_ignore_child() {
 /// reverse order.
 #[tokio::test]
 async fn sup_start_child_returns_error() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let started = Supervisor::start(
         SupervisorOptions::default(),
@@ -83,6 +86,7 @@ async fn sup_start_child_returns_error() {
 /// `permanent_abnormal`, `transient_abnormal`, `temporary_abnormal`.
 #[tokio::test]
 async fn restart_types() {
+    let _watchdog = support::watchdog();
     let normal = ExitReason::Normal;
     let shutdown = ExitReason::shutdown("some_info");
     let died = ExitReason::custom("died");
@@ -121,6 +125,7 @@ async fn restart_types() {
 /// `one_for_one`: only the child that stopped is restarted.
 #[tokio::test]
 async fn one_for_one() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let supervisor = supervise(
         SupervisorOptions::new(Strategy::OneForOne),
@@ -142,6 +147,7 @@ async fn one_for_one() {
 /// `one_for_all`: every other child is stopped, then all start again in order.
 #[tokio::test]
 async fn one_for_all() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let supervisor = supervise(
         SupervisorOptions::new(Strategy::OneForAll),
@@ -164,6 +170,7 @@ async fn one_for_all() {
 /// of those start again; those before it keep running.
 #[tokio::test]
 async fn rest_for_one() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let supervisor = supervise(
         SupervisorOptions::new(Strategy::RestForOne),
@@ -187,6 +194,7 @@ async fn rest_for_one() {
 /// died is not restarted, and is forgotten.
 #[tokio::test]
 async fn temporary_bystander() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let supervisor = supervise(
         SupervisorOptions::new(Strategy::OneForAll),
@@ -205,6 +213,7 @@ async fn temporary_bystander() {
 /// stops the other children and the supervisor, with `shutdown`.
 #[tokio::test]
 async fn restart_storm_exceeds_intensity() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let supervisor = supervise(
         SupervisorOptions::default().max_restarts(2),
@@ -233,6 +242,7 @@ async fn restart_storm_exceeds_intensity() {
 /// the limit.
 #[tokio::test(start_paused = true)]
 async fn multiple_restarts() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let supervisor = supervise(
         SupervisorOptions::default()
@@ -273,6 +283,7 @@ async fn multiple_restarts() {
 /// running `terminate`.
 #[tokio::test]
 async fn dropping_the_top_handle_stops_the_tree() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let inner = Supervisor::child_spec(
         SupervisorOptions::default(),
@@ -296,6 +307,7 @@ async fn dropping_the_top_handle_stops_the_tree() {
 /// supervisor before the runtime goes for an orderly shutdown.
 #[test]
 fn a_runtime_shutdown_kills_the_tree_without_terminate() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -319,6 +331,7 @@ fn a_runtime_shutdown_kills_the_tree_without_terminate() {
 /// the restart, also on a multi-threaded runtime.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_supervisor_has_the_notice_before_anyone_sees_the_exit() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let options = SupervisorOptions::default().max_restarts(u32::MAX);
     let supervisor = supervise(options, vec![h.worker("child")]).await;
@@ -353,6 +366,7 @@ impl Gated {
 /// `start_child` on a stopped supervisor is `NoProc`.
 #[tokio::test]
 async fn dynamic_starts_do_not_queue_behind_each_other() {
+    let _watchdog = support::watchdog();
     let rooms = DynamicSupervisor::start(DynamicSupervisorOptions::new())
         .await
         .unwrap();

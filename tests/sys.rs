@@ -108,6 +108,7 @@ async fn send<F: Future + Unpin>(call: &mut F) {
 /// typed handle and through an `AnyRef`.
 #[tokio::test]
 async fn format_state_shows_a_derived_debug() {
+    let _watchdog = support::watchdog();
     let (server, _) = store().await;
     server.put("a".into(), 1).unwrap();
     let shown = within(
@@ -132,6 +133,7 @@ async fn format_state_shows_a_derived_debug() {
 /// included, and `sys_SUITE: special_process`'s get/replace round trip.
 #[tokio::test]
 async fn get_state_and_replace_state() {
+    let _watchdog = support::watchdog();
     let (server, _) = store().await;
     server.put("a".into(), 1).unwrap();
     let mut copy = within(LIMIT, "the reply to get_state", sys::get_state(&server))
@@ -184,6 +186,7 @@ async fn get_state_and_replace_state() {
 /// `:sys.get_status/1`.
 #[tokio::test]
 async fn get_status() {
+    let _watchdog = support::watchdog();
     let name = unique_name("sys-status");
     let server = Store::start_named(name.clone(), Store::default())
         .await
@@ -222,6 +225,7 @@ async fn get_status() {
 /// `gen_server_SUITE: get_state` and `replace_state` on a suspended server.
 #[tokio::test(start_paused = true)]
 async fn suspend_resume() {
+    let _watchdog = support::watchdog();
     let (server, log) = store().await;
     within(LIMIT, "the reply to suspend", sys::suspend(&server))
         .await
@@ -292,6 +296,7 @@ async fn suspend_resume() {
 /// a call that waited gets the exit reason.
 #[tokio::test]
 async fn a_stop_while_suspended_stops_at_once() {
+    let _watchdog = support::watchdog();
     let (server, log) = store().await;
     within(LIMIT, "the reply to suspend", sys::suspend(&server))
         .await
@@ -315,6 +320,7 @@ async fn a_stop_while_suspended_stops_at_once() {
 /// does with its mailbox. Nothing accepted is dropped unhandled.
 #[tokio::test]
 async fn an_unreachable_suspended_server_handles_what_waited_then_stops() {
+    let _watchdog = support::watchdog();
     let (server, log) = store().await;
     within(LIMIT, "the reply to suspend", sys::suspend(&server))
         .await
@@ -334,6 +340,7 @@ async fn an_unreachable_suspended_server_handles_what_waited_then_stops() {
 /// deadline set before them.
 #[tokio::test(start_paused = true)]
 async fn system_requests_do_not_cancel_an_idle_timeout() {
+    let _watchdog = support::watchdog();
     let (server, log) = store().await;
     let (to, mut idled) = mpsc::unbounded_channel();
     let start = Instant::now();
@@ -372,6 +379,7 @@ async fn system_requests_do_not_cancel_an_idle_timeout() {
 /// User handlers never see system requests.
 #[tokio::test]
 async fn system_requests_are_not_seen_by_handlers() {
+    let _watchdog = support::watchdog();
     let (server, log) = store().await;
     server.put("a".into(), 1).unwrap();
     within(
@@ -431,6 +439,7 @@ async fn system_requests_are_not_seen_by_handlers() {
 /// none once tracing is off.
 #[tokio::test]
 async fn trace() {
+    let _watchdog = support::watchdog();
     let recorder = Recorder::default();
     let _default = tracing::subscriber::set_default(recorder.subscriber());
     let (server, _) = store().await;
@@ -487,6 +496,7 @@ async fn trace() {
 /// `sys_SUITE: stats`.
 #[tokio::test]
 async fn statistics() {
+    let _watchdog = support::watchdog();
     let (server, _) = store().await;
     assert_eq!(
         within(
@@ -561,6 +571,7 @@ async fn statistics() {
 /// Every request to a server that has stopped is `NoProc`.
 #[tokio::test]
 async fn every_request_to_a_stopped_server_is_noproc() {
+    let _watchdog = support::watchdog();
     let (server, _) = store().await;
     within(LIMIT, "the server to stop", server.stop())
         .await
@@ -589,6 +600,7 @@ async fn every_request_to_a_stopped_server_is_noproc() {
 /// it answers again once unblocked.
 #[tokio::test(start_paused = true)]
 async fn a_request_to_a_blocked_server_times_out() {
+    let _watchdog = support::watchdog();
     let (server, _) = store().await;
     let gate = Arc::new(Notify::new());
     server.wait(Arc::clone(&gate)).unwrap();
@@ -621,6 +633,7 @@ async fn a_request_to_a_blocked_server_times_out() {
 /// A server asking itself is refused at once instead of waiting for ever.
 #[tokio::test]
 async fn a_request_to_itself_is_calling_self() {
+    let _watchdog = support::watchdog();
     let (server, _) = store().await;
     assert_eq!(
         within(LIMIT, "the reply to ask_self", server.ask_self()).await,
@@ -633,6 +646,7 @@ async fn a_request_to_itself_is_calling_self() {
 /// reason it stopped with.
 #[tokio::test]
 async fn a_request_queued_behind_a_stop_gets_the_exit_reason() {
+    let _watchdog = support::watchdog();
     let (server, _) = store().await;
     server.quit(ExitReason::custom("quit")).unwrap();
     let answer = within(LIMIT, "the reply to get_status", sys::get_status(&server)).await;

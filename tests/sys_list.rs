@@ -84,6 +84,7 @@ fn listed(id: ServerId) -> Option<ProcessInfo> {
 /// A running server is listed with what it is; once stopped, it is not.
 #[tokio::test]
 async fn processes_lists_a_running_server_until_it_stops() {
+    let _watchdog = support::watchdog();
     let name = unique_name("sys-listed");
     let server = Worker::start_named(name.clone(), Worker::default())
         .await
@@ -120,6 +121,7 @@ async fn processes_lists_a_running_server_until_it_stops() {
 /// Links both ways, and monitors (a registry's among them) on the target.
 #[tokio::test]
 async fn processes_shows_links_and_monitors() {
+    let _watchdog = support::watchdog();
     let watcher = Watcher::start(Watcher).await.unwrap();
     let linked = Worker::start(Worker::default()).await.unwrap();
     let target = Worker::start(Worker::default()).await.unwrap();
@@ -164,6 +166,7 @@ async fn processes_shows_links_and_monitors() {
 /// in its status; the supervisor lists it among its links.
 #[tokio::test]
 async fn a_supervised_server_has_its_supervisor_as_parent() {
+    let _watchdog = support::watchdog();
     let spec = Worker::child_spec(Worker::default()).id("worker");
     let options = SupervisorOptions::new(Strategy::OneForOne);
     let supervisor = within(
@@ -210,6 +213,7 @@ async fn a_supervised_server_has_its_supervisor_as_parent() {
 /// out, since a handle from the list would keep it running.
 #[tokio::test(start_paused = true)]
 async fn a_server_no_handle_reaches_is_not_listed() {
+    let _watchdog = support::watchdog();
     let gate = Arc::new(Notify::new());
     let server = Worker::start(Worker::default()).await.unwrap();
     server.wait(Arc::clone(&gate)).unwrap();
@@ -232,6 +236,7 @@ async fn a_server_no_handle_reaches_is_not_listed() {
 /// are always listed, and none of the churned is left.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn processes_under_churn() {
+    let _watchdog = support::watchdog();
     let mut residents = Vec::new();
     for _ in 0..3 {
         residents.push(Worker::start(Worker::default()).await.unwrap());
@@ -308,6 +313,7 @@ async fn processes_under_churn() {
 /// it was handling (recorded while traced) and its state.
 #[tokio::test]
 async fn recent_crashes_report_a_panic() {
+    let _watchdog = support::watchdog();
     let _ring = RING.lock().await;
     let server = Worker::start(Worker::default()).await.unwrap();
     within(LIMIT, "the reply to trace", sys::trace(&server, true))
@@ -353,6 +359,7 @@ static RING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// The last 64 crash reports are kept, the newest last.
 #[tokio::test]
 async fn recent_crashes_keeps_the_last_64() {
+    let _watchdog = support::watchdog();
     let _ring = RING.lock().await;
     let mut ids = Vec::new();
     for n in 0..70 {
@@ -442,6 +449,7 @@ pingable!(Login, Opaque, Huge, Bomb, Fragile);
 /// what is shown; the secret is not.
 #[tokio::test]
 async fn format_state_shows_a_hand_written_debug_that_hides_a_secret() {
+    let _watchdog = support::watchdog();
     let login = Login {
         user: "ada".into(),
         password: "hunter2".into(),
@@ -463,6 +471,7 @@ async fn format_state_shows_a_hand_written_debug_that_hides_a_secret() {
 
 #[tokio::test]
 async fn format_state_of_a_state_without_debug_says_so() {
+    let _watchdog = support::watchdog();
     let server = Opaque::start(Opaque).await.unwrap();
     let expected = format!(
         "<{} does not implement Debug>",
@@ -483,6 +492,7 @@ async fn format_state_of_a_state_without_debug_says_so() {
 /// fill 4,095 bytes, and the next `€` would not fit.
 #[tokio::test]
 async fn a_cut_never_splits_a_character() {
+    let _watchdog = support::watchdog();
     let server = Wide::start(Wide("€".repeat(2_000))).await.unwrap();
     let shown = within(
         LIMIT,
@@ -497,6 +507,7 @@ async fn a_cut_never_splits_a_character() {
 
 #[tokio::test]
 async fn format_state_is_cut_after_4_kib() {
+    let _watchdog = support::watchdog();
     let server = Huge::start(Huge(vec![7; 100_000])).await.unwrap();
     let shown = within(
         LIMIT,
@@ -514,6 +525,7 @@ async fn format_state_is_cut_after_4_kib() {
 /// returns (the panic, shown), and the server runs on.
 #[tokio::test]
 async fn a_debug_that_panics_does_not_stop_the_server() {
+    let _watchdog = support::watchdog();
     let server = Bomb::start(Bomb).await.unwrap();
     let shown = within(
         LIMIT,
@@ -543,6 +555,7 @@ async fn a_debug_that_panics_does_not_stop_the_server() {
 /// server runs on.
 #[tokio::test(start_paused = true)]
 async fn get_state_with_a_clone_that_panics_fails_at_once() {
+    let _watchdog = support::watchdog();
     let server = Fragile::start(Fragile).await.unwrap();
     let start = Instant::now();
     let got = within(
