@@ -1,6 +1,6 @@
 //! `genserver::sys`, Erlang's `:sys`, on one server at a time: its state,
 //! status, traces and statistics (suspension, system requests and failing
-//! requests are in tests/sys_requests.rs). Each test names the case of
+//! requests are in `tests/sys_requests.rs`). Each test names the case of
 //! OTP's `lib/stdlib/test/sys_SUITE.erl` or `gen_server_SUITE.erl` it
 //! ports, where there is one.
 

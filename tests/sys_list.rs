@@ -1,7 +1,7 @@
 //! `genserver::sys` across servers: the list of running servers
 //! (`Process.list/0` with `Process.info/1`), with their parents, links and
 //! monitors, under churn; and the crash reports kept (how a state is shown
-//! whatever its `Debug` does is in tests/sys_shown.rs). Each test names the case of OTP's
+//! whatever its `Debug` does is in `tests/sys_shown.rs`). Each test names the case of OTP's
 //! `gen_server_SUITE.erl` it ports, where there is one.
 
 #![allow(missing_docs)]

@@ -1,5 +1,5 @@
 //! A key-value store that logs what it handles, for the tests of
-//! `genserver::sys`: shared by tests/sys.rs and tests/sys_requests.rs
+//! `genserver::sys`: shared by `tests/sys.rs` and `tests/sys_requests.rs`
 //! through `#[path]`.
 
 #![allow(dead_code, unreachable_pub)]
