@@ -38,6 +38,7 @@ impl Slow {
 
 #[tokio::test]
 async fn a_call_times_out_promptly_and_the_server_answers_the_next_call() {
+    let _watchdog = support::watchdog();
     let server = Slow::start(Slow::default()).await.unwrap();
     let started = Instant::now();
     let result = server.after(300).timeout(Duration::from_millis(20)).await;
@@ -53,6 +54,7 @@ async fn a_call_times_out_promptly_and_the_server_answers_the_next_call() {
 
 #[tokio::test]
 async fn a_late_reply_is_dropped_and_leaks_nothing() {
+    let _watchdog = support::watchdog();
     let state = Slow::default();
     let token = Arc::clone(&state.token);
     let server = Slow::start(state).await.unwrap();
@@ -78,6 +80,7 @@ async fn a_late_reply_is_dropped_and_leaks_nothing() {
 
 #[tokio::test(start_paused = true)]
 async fn the_default_timeout_is_five_seconds_and_no_timeout_waits() {
+    let _watchdog = support::watchdog();
     let server = Slow::start(Slow::default()).await.unwrap();
     let started = tokio::time::Instant::now();
     assert_eq!(server.after(6_000).await.unwrap_err(), CallError::Timeout);
@@ -91,6 +94,7 @@ async fn the_default_timeout_is_five_seconds_and_no_timeout_waits() {
 
 #[tokio::test]
 async fn calls_after_stop_fail_with_noproc_at_once() {
+    let _watchdog = support::watchdog();
     let server = Slow::start(Slow::default()).await.unwrap();
     server.stop().await.unwrap();
     let started = Instant::now();
@@ -113,6 +117,7 @@ async fn calls_after_stop_fail_with_noproc_at_once() {
 
 #[tokio::test]
 async fn a_call_by_an_unknown_name_fails_with_noproc() {
+    let _watchdog = support::watchdog();
     let started = Instant::now();
     let missing = ServerRef::<Slow>::by_name("never-registered");
     assert_eq!(missing.unwrap_err(), CallError::NoProc);
@@ -122,6 +127,7 @@ async fn a_call_by_an_unknown_name_fails_with_noproc() {
 
 #[tokio::test]
 async fn a_cast_to_a_stopped_server_fails_without_panicking_and_gives_the_message_back() {
+    let _watchdog = support::watchdog();
     let server = Slow::start(Slow::default()).await.unwrap();
     server.stop().await.unwrap();
     let error = server.noop().unwrap_err();
@@ -157,6 +163,7 @@ impl Narcissus {
 
 #[tokio::test]
 async fn a_server_calling_itself_gets_calling_self_instead_of_a_deadlock() {
+    let _watchdog = support::watchdog();
     let name = unique_name("narcissus");
     let server = Narcissus::start_named(&name, Narcissus { name: name.clone() })
         .await
@@ -181,6 +188,7 @@ async fn a_server_calling_itself_gets_calling_self_instead_of_a_deadlock() {
 
 #[tokio::test]
 async fn a_dropped_call_future_sends_nothing() {
+    let _watchdog = support::watchdog();
     let server = Slow::start(Slow::default()).await.unwrap();
     drop(server.after(0));
     assert_eq!(server.handled().await.unwrap(), 0);
@@ -190,6 +198,8 @@ async fn a_dropped_call_future_sends_nothing() {
 fn handles_and_calls_are_send_and_sync() {
     fn send_sync_clone<T: Send + Sync + Clone>() {}
     fn send<T: Send>(_: &T) {}
+
+    let _watchdog = support::watchdog();
     send_sync_clone::<ServerRef<Slow>>();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -205,6 +215,7 @@ fn handles_and_calls_are_send_and_sync() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_times_out_on_a_multi_thread_runtime_while_the_server_is_busy() {
+    let _watchdog = support::watchdog();
     let server = Slow::start(Slow::default()).await.unwrap();
     // One slow request keeps the server busy on a worker; the calls queued
     // behind it must give up at their deadline, not when it finishes.
@@ -233,6 +244,7 @@ async fn a_call_times_out_on_a_multi_thread_runtime_while_the_server_is_busy() {
 
 #[tokio::test]
 async fn messages_built_by_hand_go_through_server_ref_call_and_cast() {
+    let _watchdog = support::watchdog();
     let server = Slow::start(Slow::default()).await.unwrap();
     // A cast of a message value built by the caller.
     server.cast(SlowMsg::Noop {}).unwrap();
@@ -259,6 +271,7 @@ async fn messages_built_by_hand_go_through_server_ref_call_and_cast() {
 
 #[test]
 fn a_reply_to_a_caller_that_stopped_waiting_comes_back() {
+    let _watchdog = support::watchdog();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

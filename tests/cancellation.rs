@@ -120,17 +120,20 @@ fn running() -> usize {
 /// answers the next call with the count that shows it.
 #[test]
 fn a_call_cut_at_any_point() {
+    let _watchdog = support::watchdog();
     at_every_point(|polls| async move {
         let counters = Counters::default();
         let server = Slow::start(counters).await.unwrap();
         let finished = cut_after(polls, server.work()).await;
         let sent = polls > 0;
-        let next = within(LIMIT, server.work()).await.unwrap();
+        let next = within(LIMIT, "the reply to work", server.work())
+            .await
+            .unwrap();
         assert_eq!(next, usize::from(sent) + 1, "cut after {polls} polls");
         if let Some(reply) = &finished {
             assert_eq!(reply, &Ok(1));
         }
-        within(LIMIT, server.stop()).await.unwrap();
+        within(LIMIT, "the stop", server.stop()).await.unwrap();
         finished.is_some()
     });
 }
@@ -140,12 +143,15 @@ fn a_call_cut_at_any_point() {
 /// nothing is left running.
 #[test]
 fn a_start_cut_at_any_point() {
+    let _watchdog = support::watchdog();
     at_every_point(|polls| async move {
         let counters = Counters::default();
         let finished = cut_after(polls, Slow::start(counters.clone())).await;
         let completed = finished.is_some();
         if let Some(server) = finished {
-            within(LIMIT, server.unwrap().stop()).await.unwrap();
+            within(LIMIT, "the stop", server.unwrap().stop())
+                .await
+                .unwrap();
         }
         let Counters {
             inits, terminated, ..
@@ -164,6 +170,7 @@ fn a_start_cut_at_any_point() {
 /// that runs and answers; never to one that refuses messages.
 #[test]
 fn a_named_start_cut_at_any_point() {
+    let _watchdog = support::watchdog();
     at_every_point(|polls| async move {
         let name = unique_name("cut");
         let counters = Counters::default();
@@ -179,8 +186,11 @@ fn a_named_start_cut_at_any_point() {
         })
         .await;
         if let Some(server) = genserver::whereis::<Slow>(&name) {
-            assert_eq!(within(LIMIT, server.work()).await, Ok(1));
-            within(LIMIT, server.stop()).await.unwrap();
+            assert_eq!(
+                within(LIMIT, "the reply to work", server.work()).await,
+                Ok(1)
+            );
+            within(LIMIT, "the stop", server.stop()).await.unwrap();
         } else {
             assert_eq!(counters.inits.load(Ordering::SeqCst), 0, "no stale name");
         }
@@ -192,16 +202,23 @@ fn a_named_start_cut_at_any_point() {
 /// anyway, running `terminate`; before that, it runs on.
 #[test]
 fn a_stop_cut_at_any_point() {
+    let _watchdog = support::watchdog();
     at_every_point(|polls| async move {
         let counters = Counters::default();
         let server = Slow::start(counters.clone()).await.unwrap();
         let finished = cut_after(polls, server.stop()).await;
         if polls == 0 {
             assert!(server.is_alive());
-            assert_eq!(within(LIMIT, server.work()).await, Ok(1));
-            within(LIMIT, server.stop()).await.unwrap();
+            assert_eq!(
+                within(LIMIT, "the reply to work", server.work()).await,
+                Ok(1)
+            );
+            within(LIMIT, "the stop", server.stop()).await.unwrap();
         }
-        assert_eq!(within(LIMIT, server.exited()).await, ExitReason::Normal);
+        assert_eq!(
+            within(LIMIT, "the server's exit", server.exited()).await,
+            ExitReason::Normal
+        );
         assert_eq!(counters.terminated.load(Ordering::SeqCst), 1);
         if let Some(stopped) = &finished {
             assert_eq!(stopped, &Ok(()));
@@ -214,6 +231,7 @@ fn a_stop_cut_at_any_point() {
 /// wait still gets the reason.
 #[test]
 fn an_exited_cut_at_any_point() {
+    let _watchdog = support::watchdog();
     at_every_point(|polls| async move {
         let server = Slow::start(Counters::default()).await.unwrap();
         let stopping = tokio::spawn({
@@ -221,8 +239,14 @@ fn an_exited_cut_at_any_point() {
             async move { server.stop_with(ExitReason::Shutdown, LIMIT).await }
         });
         let finished = cut_after(polls, server.exited()).await;
-        assert_eq!(within(LIMIT, server.exited()).await, ExitReason::Shutdown);
-        assert_eq!(within(LIMIT, stopping).await.unwrap(), Ok(()));
+        assert_eq!(
+            within(LIMIT, "the server's exit", server.exited()).await,
+            ExitReason::Shutdown
+        );
+        assert_eq!(
+            within(LIMIT, "the stopping task", stopping).await.unwrap(),
+            Ok(())
+        );
         if let Some(reason) = &finished {
             assert_eq!(reason, &ExitReason::Shutdown);
         }

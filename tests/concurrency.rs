@@ -2,6 +2,8 @@
 
 #![allow(missing_docs)]
 
+mod support;
+
 use genserver::prelude::*;
 
 #[derive(Debug, Default)]
@@ -28,6 +30,7 @@ impl Accumulator {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_clients_times_a_thousand_calls_each_get_their_own_reply() {
+    let _watchdog = support::watchdog();
     let server = Accumulator::start(Accumulator::default()).await.unwrap();
     let mut clients = Vec::new();
     for client in 0..100u64 {
@@ -49,6 +52,7 @@ async fn a_hundred_clients_times_a_thousand_calls_each_get_their_own_reply() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_servers_answer_calls_all_in_flight_at_once() {
+    let _watchdog = support::watchdog();
     let mut servers = Vec::new();
     for _ in 0..1_000 {
         servers.push(Accumulator::start(Accumulator::default()).await.unwrap());
@@ -94,6 +98,7 @@ async fn a_flooded_server_still_lets_other_tasks_of_its_thread_run() {
     use std::sync::atomic::{AtomicU64, Ordering};
 
     const MESSAGES: u64 = 100_000;
+    let _watchdog = support::watchdog();
     let handled = Arc::new(AtomicU64::new(0));
     let server = Busy::start(Busy {
         handled: Arc::clone(&handled),

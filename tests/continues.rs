@@ -106,6 +106,7 @@ async fn started(from_init: bool) -> (ServerRef<Continuer>, Log) {
 
 #[tokio::test]
 async fn continue_from_init_runs_before_a_message_init_sent_itself() {
+    let _watchdog = support::watchdog();
     let (server, _) = started(true).await;
     assert_eq!(
         server.events().await.unwrap(),
@@ -115,6 +116,7 @@ async fn continue_from_init_runs_before_a_message_init_sent_itself() {
 
 #[tokio::test]
 async fn continue_from_a_call_runs_before_a_message_the_call_sent() {
+    let _watchdog = support::watchdog();
     let (server, _) = started(false).await;
     assert_eq!(server.call_continue().await.unwrap(), "ok");
     assert_eq!(
@@ -125,6 +127,7 @@ async fn continue_from_a_call_runs_before_a_message_the_call_sent() {
 
 #[tokio::test]
 async fn continue_from_a_deferred_call_runs_before_a_message_the_call_sent() {
+    let _watchdog = support::watchdog();
     let (server, _) = started(false).await;
     assert_eq!(server.call_noreply_continue().await.unwrap(), "ok");
     assert_eq!(
@@ -135,6 +138,7 @@ async fn continue_from_a_deferred_call_runs_before_a_message_the_call_sent() {
 
 #[tokio::test]
 async fn continue_from_a_cast_runs_before_a_message_the_cast_sent() {
+    let _watchdog = support::watchdog();
     let (server, log) = started(false).await;
     server.cast_continue().unwrap();
     assert_eq!(events(&log, 2).await, ["continue", "after_continue"]);
@@ -142,6 +146,7 @@ async fn continue_from_a_cast_runs_before_a_message_the_cast_sent() {
 
 #[tokio::test]
 async fn continue_from_an_info_runs_before_a_message_the_info_sent() {
+    let _watchdog = support::watchdog();
     let (server, log) = started(false).await;
     server.send_info(ContinuerInfo::InfoContinue).unwrap();
     assert_eq!(events(&log, 2).await, ["continue", "after_continue"]);
@@ -149,6 +154,7 @@ async fn continue_from_an_info_runs_before_a_message_the_info_sent() {
 
 #[tokio::test]
 async fn continues_chain() {
+    let _watchdog = support::watchdog();
     let (server, log) = started(false).await;
     server.cast_chain().unwrap();
     assert_eq!(
@@ -159,10 +165,11 @@ async fn continues_chain() {
 
 #[tokio::test]
 async fn a_continue_can_stop_the_server() {
+    let _watchdog = support::watchdog();
     let (server, _) = started(false).await;
     server.cast_continue_stop().unwrap();
     assert_eq!(
-        within(Duration::from_secs(5), server.exited()).await,
+        within(Duration::from_secs(5), "the server's exit", server.exited()).await,
         ExitReason::shutdown("from a continue")
     );
 }

@@ -3,6 +3,8 @@
 
 #![allow(missing_docs, missing_debug_implementations, unreachable_pub)]
 
+mod support;
+
 /// DESIGN.md's first program, unchanged.
 #[rustfmt::skip]
 mod contract_program {
@@ -50,6 +52,7 @@ mod contract_program {
     // Not part of the program: the test that runs it.
     #[test]
     fn design_contract_program_runs() {
+        let _watchdog = crate::support::watchdog();
         main().expect("the contract program returns Ok");
     }
 }
@@ -75,6 +78,7 @@ mod init_example {
 
     #[tokio::test]
     async fn start_runs_init_with_the_argument() -> Result<(), Box<dyn std::error::Error>> {
+        let _watchdog = crate::support::watchdog();
         let c = Counter::start(41).await?;
         assert_eq!(c.next().await?, 42);
         Ok(())

@@ -9,6 +9,8 @@
 
 #![allow(missing_docs)]
 
+mod support;
+
 #[path = "support/recorder.rs"]
 mod recorder;
 
@@ -127,6 +129,7 @@ fn crashes(events: &[Event]) -> Vec<&Event> {
 /// shows it (the secret hidden). The panic hook prints nothing more.
 #[test]
 fn a_panicking_handler_is_reported_with_its_message_state_and_location() {
+    let _watchdog = support::watchdog();
     let printed = recorder::hook_prints();
     let events = recorded(Recording::Full, async {
         let server = Vault::start_named("vault", vault()).await.unwrap();
@@ -192,6 +195,7 @@ fn a_panicking_handler_is_reported_with_its_message_state_and_location() {
 /// server logged it.
 #[test]
 fn what_a_handler_logs_carries_the_servers_span() {
+    let _watchdog = support::watchdog();
     let events = recorded(Recording::Full, async {
         let server = Vault::start_named("spanned", vault()).await.unwrap();
         server.open("alice".into(), Opaque).unwrap();
@@ -213,6 +217,7 @@ fn what_a_handler_logs_carries_the_servers_span() {
 /// reported, with the last message handled: by default, its name.
 #[test]
 fn only_abnormal_reasons_are_reported() {
+    let _watchdog = support::watchdog();
     for reason in [
         ExitReason::Normal,
         ExitReason::Shutdown,
@@ -267,6 +272,7 @@ impl Failing {
 /// with its own panic, and a state type without `Debug` says so.
 #[test]
 fn init_failures_and_terminate_panics_are_reported() {
+    let _watchdog = support::watchdog();
     let events = recorded(Recording::Names, async {
         assert!(matches!(
             Failing::start("error").await,
@@ -313,6 +319,7 @@ fn init_failures_and_terminate_panics_are_reported() {
 /// nothing else.
 #[test]
 fn a_panic_dropping_a_queued_message_is_logged() {
+    let _watchdog = support::watchdog();
     let printed = recorder::hook_prints();
     let events = recorded(Recording::Names, async {
         let server = Vault::start(vault()).await.unwrap();
@@ -340,6 +347,7 @@ fn a_panic_dropping_a_queued_message_is_logged() {
 /// server runs on.
 #[test]
 fn a_panic_a_handler_catches_itself_is_not_printed() {
+    let _watchdog = support::watchdog();
     let printed = recorder::hook_prints();
     let events = recorded(Recording::Names, async {
         let server = Vault::start(vault()).await.unwrap();
@@ -354,6 +362,7 @@ fn a_panic_a_handler_catches_itself_is_not_printed() {
 /// there before prints a server's panic, as if the runtime were not there.
 #[test]
 fn without_a_subscriber_the_previous_hook_prints_the_panic() {
+    let _watchdog = support::watchdog();
     recorder::hook();
     let printed = recorder::hook_prints();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -376,6 +385,7 @@ fn without_a_subscriber_the_previous_hook_prints_the_panic() {
 /// `supervisor:report_error/4`'s `child_terminated` and `shutdown`.
 #[test]
 fn supervisors_report_starts_crashes_and_giving_up() {
+    let _watchdog = support::watchdog();
     let events = recorded(Recording::Off, async {
         let options = SupervisorOptions::default().max_restarts(1);
         let spec = Vault::child_spec(vault()).id("vault");

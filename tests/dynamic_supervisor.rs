@@ -26,9 +26,12 @@ use support::{eventually, unique_name, within};
 /// `child_spec`; the children of both stop with the top one.
 #[tokio::test]
 async fn can_be_supervised_directly() {
+    let _watchdog = support::watchdog();
     let spec = DynamicSupervisor::child_spec(Options::new()).supervisor();
     let top = Supervisor::start(SupervisorOptions::default(), vec![spec]);
-    let top = within(LIMIT, top).await.expect("starts");
+    let top = within(LIMIT, "the top supervisor's start", top)
+        .await
+        .expect("starts");
     let children = ask(top.which_children()).await;
     assert_eq!(children.len(), 1);
     assert_eq!(children[0].kind, ChildKind::Supervisor);
@@ -38,7 +41,13 @@ async fn can_be_supervised_directly() {
     let dynamic = dynamic.clone().downcast::<DynamicSupervisor>().unwrap();
     assert!(states(&dynamic).await.is_empty());
     let child = start(&dynamic, plan(&[Start]).spec()).await;
-    within(LIMIT, top.stop_with(SHUTDOWN, LIMIT)).await.unwrap();
+    within(
+        LIMIT,
+        "the top supervisor to stop",
+        top.stop_with(SHUTDOWN, LIMIT),
+    )
+    .await
+    .unwrap();
     assert_eq!(dynamic.exit_reason(), Some(SHUTDOWN));
     assert_eq!(child.exit_reason(), Some(SHUTDOWN));
 }
@@ -49,6 +58,7 @@ async fn can_be_supervised_directly() {
 /// only the first leaves a child.
 #[tokio::test]
 async fn start_child_with_different_returns() {
+    let _watchdog = support::watchdog();
     let sup = supervisor(Options::new()).await;
     let ok = start(&sup, plan(&[Start]).spec()).await;
     let ignored = start_child(&sup, plan(&[Ignore]).spec()).await;
@@ -63,6 +73,7 @@ async fn start_child_with_different_returns() {
 /// `start_child`, and the supervisor goes on.
 #[tokio::test]
 async fn start_child_with_throw_error_exit() {
+    let _watchdog = support::watchdog();
     let sup = supervisor(Options::new()).await;
     let error = start_child(&sup, plan(&[Panic]).spec()).await;
     let reason = "server exited during init: panicked: init exploded";
@@ -77,6 +88,7 @@ async fn start_child_with_throw_error_exit() {
 /// is restarted, and it stops with the supervisor.
 #[tokio::test]
 async fn start_child_supports_any_start_function() {
+    let _watchdog = support::watchdog();
     let sup = supervisor(Options::new()).await;
     let name = unique_name("dynamic-child");
     let (named, loose) = (plan(&[Start]), plan(&[Start]));
@@ -95,7 +107,7 @@ async fn start_child_supports_any_start_function() {
     assert_eq!(count(&sup).await, (2, 2));
     let worker = unlinked.clone().downcast::<Worker>().unwrap();
     worker.crash().unwrap();
-    let reason = within(LIMIT, unlinked.exited()).await;
+    let reason = within(LIMIT, "the unlinked server's exit", unlinked.exited()).await;
     assert_eq!(reason.panic_message(), Some("boom"));
     assert_eq!(count(&sup).await, (2, 2));
     let children = running(&sup).await;
@@ -108,6 +120,7 @@ async fn start_child_supports_any_start_function() {
 /// downcasts to its server's type, and only to it.
 #[tokio::test]
 async fn start_child_returns_a_handle_that_downcasts() {
+    let _watchdog = support::watchdog();
     let sup = supervisor(Options::new()).await;
     let any = start(&sup, plan(&[Start]).spec()).await;
     assert!(any.is::<Worker>() && !any.is::<DynamicSupervisor>());
@@ -123,6 +136,7 @@ async fn start_child_returns_a_handle_that_downcasts() {
 /// terminated frees its room.
 #[tokio::test]
 async fn with_max_children() {
+    let _watchdog = support::watchdog();
     let sup = supervisor(Options::new().max_children(0)).await;
     let refused = start_child(&sup, plan(&[Start]).spec()).await;
     assert_eq!(refused, Err(ChildError::MaxChildren));
@@ -147,6 +161,7 @@ async fn with_max_children() {
 /// `"restarting on exit children counted in max_children"`.
 #[tokio::test]
 async fn restarting_on_exit_children_counted_in_max_children() {
+    let _watchdog = support::watchdog();
     let sup = supervisor(Options::new().max_children(1).max_restarts(100_000)).await;
     let plan = plan(&[Start]);
     let child = start(&sup, plan.spec()).await;
@@ -161,6 +176,7 @@ async fn restarting_on_exit_children_counted_in_max_children() {
 /// restart failed still takes its room.
 #[tokio::test]
 async fn restarting_on_init_children_counted_in_max_children() {
+    let _watchdog = support::watchdog();
     let sup = supervisor(Options::new().max_children(1).max_restarts(100_000)).await;
     let child = start(&sup, plan(&[Start, Fail]).spec()).await;
     assert_kill(&child, SHUTDOWN).await;
@@ -172,6 +188,7 @@ async fn restarting_on_init_children_counted_in_max_children() {
 /// `"temporary child is not restarted regardless of reason"`.
 #[tokio::test]
 async fn temporary_child_is_not_restarted_regardless_of_reason() {
+    let _watchdog = support::watchdog();
     let sup = supervisor(Options::new()).await;
     let plan = plan(&[Start]);
     for reason in [SHUTDOWN, ExitReason::custom("whatever")] {
@@ -185,6 +202,7 @@ async fn temporary_child_is_not_restarted_regardless_of_reason() {
 /// `"transient child is restarted unless normal/shutdown/{shutdown, _}"`.
 #[tokio::test]
 async fn transient_child_is_restarted_unless_normal_or_shutdown() {
+    let _watchdog = support::watchdog();
     let sup = supervisor(Options::new()).await;
     let plan = plan(&[Start]);
     let spec = plan.spec().restart(Restart::Transient);
@@ -203,6 +221,7 @@ async fn transient_child_is_restarted_unless_normal_or_shutdown() {
 /// `"permanent child is restarted regardless of reason"` (a panic too).
 #[tokio::test]
 async fn permanent_child_is_restarted_regardless_of_reason() {
+    let _watchdog = support::watchdog();
     let sup = supervisor(Options::new().max_restarts(100)).await;
     let plan = plan(&[Start]);
     let whatever = ExitReason::custom("whatever");
@@ -216,7 +235,7 @@ async fn permanent_child_is_restarted_regardless_of_reason() {
     let child = start(&sup, plan.spec()).await;
     child.clone().downcast::<Worker>().unwrap().crash().unwrap();
     assert!(
-        within(LIMIT, child.exited())
+        within(LIMIT, "the child's exit", child.exited())
             .await
             .panic_message()
             .is_some()
@@ -230,6 +249,7 @@ async fn permanent_child_is_restarted_regardless_of_reason() {
 /// it restarting (a worker, not active), and the supervisor tries again.
 #[tokio::test]
 async fn child_is_restarted_with_different_values() {
+    let _watchdog = support::watchdog();
     let sup = supervisor(Options::new().max_restarts(100_000)).await;
     let child1 = start(&sup, plan(&[Start, Start]).spec()).await;
     assert_kill(&child1, SHUTDOWN).await;
@@ -264,6 +284,7 @@ async fn child_is_restarted_with_different_values() {
 /// second succeeds, within `max_restarts: 2`.
 #[tokio::test]
 async fn child_is_restarted_when_trying_again() {
+    let _watchdog = support::watchdog();
     let sup = supervisor(Options::new().max_restarts(2)).await;
     let plan = plan(&[Start, Fail, Start]);
     let child = start(&sup, plan.spec()).await;
@@ -286,7 +307,10 @@ async fn restarts_fail_until_the_supervisor_gives_up(max_restarts: u32) {
     let plan = plan(&[Start, Fail]);
     let child = start(&sup, plan.spec()).await;
     assert_kill(&child, SHUTDOWN).await;
-    assert_eq!(within(LIMIT, sup.exited()).await, SHUTDOWN);
+    assert_eq!(
+        within(LIMIT, "the supervisor's exit", sup.exited()).await,
+        SHUTDOWN
+    );
     assert_eq!(plan.starts(), 1 + max_restarts as usize);
     assert_eq!(bystander.exit_reason(), Some(SHUTDOWN));
     assert_eq!(drain(&mut terminated), [(bystander.id(), SHUTDOWN)]);
@@ -295,12 +319,14 @@ async fn restarts_fail_until_the_supervisor_gives_up(max_restarts: u32) {
 /// `"child triggers maximum restarts"`.
 #[tokio::test]
 async fn child_triggers_maximum_restarts() {
+    let _watchdog = support::watchdog();
     restarts_fail_until_the_supervisor_gives_up(1).await;
 }
 
 /// `"child triggers maximum intensity when trying again"`: each try counts.
 #[tokio::test]
 async fn child_triggers_maximum_intensity_when_trying_again() {
+    let _watchdog = support::watchdog();
     restarts_fail_until_the_supervisor_gives_up(10).await;
 }
 
@@ -308,6 +334,7 @@ async fn child_triggers_maximum_intensity_when_trying_again() {
 /// further apart do not (`supervisor_SUITE:multiple_restarts`).
 #[tokio::test(start_paused = true)]
 async fn restarts_count_within_max_seconds_only() {
+    let _watchdog = support::watchdog();
     let options = Options::new()
         .max_restarts(1)
         .max_seconds(Duration::from_secs(10));
@@ -320,5 +347,8 @@ async fn restarts_count_within_max_seconds_only() {
     let third = running(&sup).await.pop().expect("restarted");
     tokio::time::sleep(Duration::from_secs(6)).await;
     assert_kill(&third, ExitReason::custom("within it")).await;
-    assert_eq!(within(LIMIT, sup.exited()).await, SHUTDOWN);
+    assert_eq!(
+        within(LIMIT, "the supervisor's exit", sup.exited()).await,
+        SHUTDOWN
+    );
 }

@@ -34,6 +34,7 @@ async fn three(shutdown: Shutdown) -> (Sup, Vec<AnyRef>, UnboundedReceiver<Termi
 /// `"terminates children with brutal kill"`: killed, without `terminate`.
 #[tokio::test]
 async fn terminates_children_with_brutal_kill() {
+    let _watchdog = support::watchdog();
     let (sup, children, mut terminated) = three(Shutdown::BrutalKill).await;
     assert_eq!(shut_down(&sup, &children).await, [KILLED, KILLED, KILLED]);
     assert_eq!(drain(&mut terminated), []);
@@ -42,6 +43,7 @@ async fn terminates_children_with_brutal_kill() {
 /// `"terminates children with infinity shutdown"`.
 #[tokio::test]
 async fn terminates_children_with_infinity_shutdown() {
+    let _watchdog = support::watchdog();
     let (sup, children, mut terminated) = three(Shutdown::Infinity).await;
     let reasons = shut_down(&sup, &children).await;
     assert_eq!(reasons, [SHUTDOWN, SHUTDOWN, SHUTDOWN]);
@@ -52,6 +54,7 @@ async fn terminates_children_with_infinity_shutdown() {
 /// supervisor does not wait out the timeout.
 #[tokio::test(start_paused = true)]
 async fn terminates_children_with_integer_shutdown() {
+    let _watchdog = support::watchdog();
     let (sup, children, mut terminated) = three(Shutdown::Timeout(SECOND)).await;
     let began = Instant::now();
     let reasons = shut_down(&sup, &children).await;
@@ -65,6 +68,7 @@ async fn terminates_children_with_integer_shutdown() {
 /// `:shutdown`. All are asked at once: the supervisor waits one timeout.
 #[tokio::test(start_paused = true)]
 async fn terminates_children_with_expired_integer_shutdown() {
+    let _watchdog = support::watchdog();
     let (events, mut terminated) = unbounded_channel();
     let sup = supervisor(Options::new()).await;
     let timeout = Shutdown::Timeout(SECOND);
@@ -90,6 +94,7 @@ async fn terminates_children_with_expired_integer_shutdown() {
 /// `"terminates with mixed children"`.
 #[tokio::test]
 async fn terminates_with_mixed_children() {
+    let _watchdog = support::watchdog();
     let (events, mut terminated) = unbounded_channel();
     let sup = supervisor(Options::new()).await;
     let spec = plan(&[Start]).report_to(&events).spec();
@@ -121,6 +126,7 @@ async fn terminate_child_twice(shutdown: Shutdown) -> (ExitReason, Vec<Terminate
 /// `"terminates child with brutal kill"`.
 #[tokio::test]
 async fn terminates_child_with_brutal_kill() {
+    let _watchdog = support::watchdog();
     let (reason, terminated) = terminate_child_twice(Shutdown::BrutalKill).await;
     assert_eq!((reason, terminated), (KILLED, vec![]));
 }
@@ -128,6 +134,7 @@ async fn terminates_child_with_brutal_kill() {
 /// `"terminates child with integer shutdown"`.
 #[tokio::test(start_paused = true)]
 async fn terminates_child_with_integer_shutdown() {
+    let _watchdog = support::watchdog();
     let (reason, terminated) = terminate_child_twice(Shutdown::Timeout(SECOND)).await;
     assert_eq!(reason, SHUTDOWN);
     assert!(matches!(&terminated[..], [(_, SHUTDOWN)]), "{terminated:?}");
@@ -138,6 +145,7 @@ async fn terminates_child_with_integer_shutdown() {
 #[tokio::test]
 
 async fn terminates_restarting_child() {
+    let _watchdog = support::watchdog();
     let sup = supervisor(Options::new().max_restarts(100_000)).await;
     let plan = plan(&[Start, Fail]);
     let child = start(&sup, plan.spec()).await;

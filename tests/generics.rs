@@ -3,6 +3,8 @@
 
 #![allow(missing_docs)]
 
+mod support;
+
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::time::Duration;
@@ -61,6 +63,7 @@ where
 
 #[tokio::test]
 async fn a_generic_server_with_collection_arguments() {
+    let _watchdog = support::watchdog();
     let cache = Cache::<String, u32>::start(Cache {
         entries: HashMap::new(),
     })
@@ -80,6 +83,7 @@ async fn a_generic_server_with_collection_arguments() {
 
 #[tokio::test]
 async fn two_instantiations_of_one_generic_server_are_distinct_types_in_the_registry() {
+    let _watchdog = support::watchdog();
     let _ints = Cache::<u8, u8>::start_named(
         "generic-cache",
         Cache {
@@ -122,6 +126,7 @@ impl Limiter {
 
 #[tokio::test(start_paused = true)]
 async fn async_handlers_run_one_at_a_time() {
+    let _watchdog = support::watchdog();
     let limiter = Limiter::start(Limiter::default()).await.unwrap();
     let started = tokio::time::Instant::now();
     let (a, b) = tokio::join!(limiter.acquire(10), limiter.acquire(20));

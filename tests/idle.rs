@@ -135,6 +135,7 @@ async fn idler(idle_millis: Option<u64>) -> (ServerRef<Idler>, Log) {
 
 #[tokio::test(start_paused = true)]
 async fn an_idle_timeout_fires_its_message_when_nothing_arrives() {
+    let _watchdog = support::watchdog();
     let (server, log) = idler(None).await;
     server.idle(50, "cast".into()).unwrap();
     sleep(Duration::from_millis(49)).await;
@@ -149,6 +150,7 @@ async fn an_idle_timeout_fires_its_message_when_nothing_arrives() {
 
 #[tokio::test(start_paused = true)]
 async fn an_idle_timeout_from_a_call_and_from_init() {
+    let _watchdog = support::watchdog();
     let (server, log) = idler(Some(20)).await;
     sleep(Duration::from_millis(30)).await;
     assert_eq!(server.idle_call(40).await.unwrap(), "ok");
@@ -158,6 +160,7 @@ async fn an_idle_timeout_from_a_call_and_from_init() {
 
 #[tokio::test(start_paused = true)]
 async fn any_message_that_arrives_first_cancels_it() {
+    let _watchdog = support::watchdog();
     let (server, log) = idler(None).await;
     server.idle(50, "cancelled".into()).unwrap();
     sleep(Duration::from_millis(30)).await;
@@ -179,6 +182,7 @@ async fn any_message_that_arrives_first_cancels_it() {
 
 #[tokio::test(start_paused = true)]
 async fn a_timeout_of_zero_loses_to_a_message_already_waiting() {
+    let _watchdog = support::watchdog();
     let (server, log) = idler(None).await;
     // Both casts are queued before the server runs: when the first one's
     // timeout of zero starts, the second is already waiting.
@@ -195,6 +199,7 @@ async fn a_timeout_of_zero_loses_to_a_message_already_waiting() {
 
 #[tokio::test(start_paused = true)]
 async fn a_continue_runs_before_the_wait_and_the_timeout_set_with_it_is_dropped() {
+    let _watchdog = support::watchdog();
     let (server, log) = idler(None).await;
     server.idle_then_continue().unwrap();
     sleep(Duration::from_millis(100)).await;
@@ -203,6 +208,7 @@ async fn a_continue_runs_before_the_wait_and_the_timeout_set_with_it_is_dropped(
 
 #[tokio::test(start_paused = true)]
 async fn a_timer_cancelled_after_it_expired_does_not_cancel_the_idle_timeout() {
+    let _watchdog = support::watchdog();
     let (server, log) = idler(None).await;
     let timer = server.arm(5).await.unwrap();
     // One batch: the server finds the timer expired after the first (at 20)
@@ -221,6 +227,7 @@ async fn a_timer_cancelled_after_it_expired_does_not_cancel_the_idle_timeout() {
 
 #[tokio::test(start_paused = true)]
 async fn a_server_that_hibernates_keeps_its_idle_timeout() {
+    let _watchdog = support::watchdog();
     let (server, log) = idler(None).await;
     server.hibernate_idle(30).unwrap();
     sleep(Duration::from_millis(100)).await;
@@ -229,6 +236,7 @@ async fn a_server_that_hibernates_keeps_its_idle_timeout() {
 
 #[tokio::test(start_paused = true)]
 async fn a_continue_runs_before_hibernation_and_sets_the_idle_timeout() {
+    let _watchdog = support::watchdog();
     let (server, log) = idler(None).await;
     server.hibernate_continue().unwrap();
     sleep(Duration::from_millis(100)).await;

@@ -42,6 +42,7 @@ impl Listener {
 
 #[tokio::test]
 async fn info_messages_keep_their_order_with_the_senders_casts() {
+    let _watchdog = support::watchdog();
     let log = Log::default();
     let server = Listener::start(Listener { log }).await.unwrap();
     for n in 0..3 {
@@ -64,6 +65,7 @@ async fn info_messages_keep_their_order_with_the_senders_casts() {
 
 #[tokio::test]
 async fn an_info_message_to_a_stopped_server_comes_back() {
+    let _watchdog = support::watchdog();
     let server = Listener::start(Listener {
         log: Log::default(),
     })
@@ -144,6 +146,7 @@ impl tracing::Subscriber for Recorder {
 
 #[test]
 fn the_default_handle_info_logs_an_error_and_drops_the_message() {
+    let _watchdog = support::watchdog();
     let recorder = Recorder::default();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -217,6 +220,7 @@ impl Keeper {
 
 #[tokio::test]
 async fn a_server_keeping_a_weak_handle_to_itself_still_stops_when_unreachable() {
+    let _watchdog = support::watchdog();
     let log = Log::default();
     let server = Keeper::start(log.clone(), false).await.unwrap();
     assert!(server.myself_is_me().await.unwrap());
@@ -230,6 +234,7 @@ async fn a_server_keeping_a_weak_handle_to_itself_still_stops_when_unreachable()
 
 #[tokio::test]
 async fn a_server_keeping_a_strong_handle_to_itself_runs_until_it_lets_go() {
+    let _watchdog = support::watchdog();
     let log = Log::default();
     let server = Keeper::start(log.clone(), true).await.unwrap();
     let weak = server.downgrade();
@@ -273,6 +278,7 @@ impl Reviver {
 
 #[tokio::test]
 async fn a_handle_made_by_the_server_after_its_last_one_was_dropped_keeps_it_reachable() {
+    let _watchdog = support::watchdog();
     let log = Log::default();
     let server = Reviver::start(Reviver { log: log.clone() }).await.unwrap();
     let (to, handed) = tokio::sync::oneshot::channel();
@@ -287,6 +293,7 @@ async fn a_handle_made_by_the_server_after_its_last_one_was_dropped_keeps_it_rea
 
 #[tokio::test]
 async fn a_context_shows_its_server_and_whether_it_is_stopping() {
+    let _watchdog = support::watchdog();
     let server = Keeper::start(Log::default(), false).await.unwrap();
     let id = server.id();
     assert_eq!(
@@ -309,6 +316,7 @@ impl Pinger {
 
 #[tokio::test]
 async fn an_upgraded_weak_handle_is_a_handle_of_its_own() {
+    let _watchdog = support::watchdog();
     let server = Pinger::start(Pinger).await.unwrap();
     let weak = server.downgrade();
     assert_eq!(
@@ -335,6 +343,7 @@ async fn an_upgraded_weak_handle_is_a_handle_of_its_own() {
 async fn handles_compare_and_hash_by_server() {
     use std::collections::HashSet;
 
+    let _watchdog = support::watchdog();
     let first = Pinger::start(Pinger).await.unwrap();
     let second = Pinger::start(Pinger).await.unwrap();
     assert_eq!(first, first.clone());

@@ -134,7 +134,7 @@ fn mailbox<T: GenServer>(server: &ServerRef<T>) -> (u64, usize) {
 
 async fn timed_kill<T: GenServer>(server: &ServerRef<T>) -> Duration {
     let began = Instant::now();
-    within(LIMIT, server.kill()).await.unwrap();
+    within(LIMIT, "the kill", server.kill()).await.unwrap();
     began.elapsed()
 }
 
@@ -146,6 +146,7 @@ async fn timed_kill<T: GenServer>(server: &ServerRef<T>) -> Duration {
 /// dropped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_returns_at_once_while_a_handler_blocks_its_thread() {
+    let _watchdog = support::watchdog();
     let (probe, mut entered) = Probe::new();
     let name = unique_name("blocker");
     let server = Blocker::start_named(&name, probe.clone(), false)
@@ -167,7 +168,9 @@ async fn a_kill_returns_at_once_while_a_handler_blocks_its_thread() {
         server.count().unwrap();
     }
     open.send(()).unwrap();
-    within(LIMIT, entered.recv()).await.unwrap();
+    within(LIMIT, "the handler to begin blocking", entered.recv())
+        .await
+        .unwrap();
 
     let took = timed_kill(&server).await;
 
@@ -177,7 +180,9 @@ async fn a_kill_returns_at_once_while_a_handler_blocks_its_thread() {
     assert!(genserver::whereis::<Blocker>(&name).is_none());
     assert!(matches!(server.count(), Err(CastError::NoProc(_))));
     assert_eq!(
-        within(LIMIT, watching).await.reason,
+        within(LIMIT, "the monitor's down notice", watching)
+            .await
+            .reason,
         ExitReason::Killed,
         "monitors are told"
     );
@@ -187,14 +192,16 @@ async fn a_kill_returns_at_once_while_a_handler_blocks_its_thread() {
 
     // The handler returns a second later: nothing it does counts.
     assert_eq!(
-        within(LIMIT, call).await.unwrap(),
+        within(LIMIT, "the blocked call's end", call).await.unwrap(),
         Err(CallError::Exit(ExitReason::Killed)),
         "the reply is not sent"
     );
     eventually(LIMIT, || probe.dropped.load(Ordering::SeqCst)).await;
     assert_eq!(probe.handled.load(Ordering::SeqCst), 0, "queued casts");
     assert!(!probe.terminated.load(Ordering::SeqCst), "terminate");
-    within(LIMIT, successor.stop()).await.unwrap();
+    within(LIMIT, "the successor's stop", successor.stop())
+        .await
+        .unwrap();
 }
 
 /// What a handler does after the kill, once it stops blocking, leaves no
@@ -203,6 +210,7 @@ async fn a_kill_returns_at_once_while_a_handler_blocks_its_thread() {
 /// process that is gone gives, so its name is freed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blocked_handler_links_to_nothing_and_starts_no_child_after_a_kill() {
+    let _watchdog = support::watchdog();
     let (probe, mut entered) = Probe::new();
     let server = Blocker::start(probe.clone(), false).await.unwrap();
     let other = Idle::start(Idle).await.unwrap();
@@ -210,7 +218,9 @@ async fn a_blocked_handler_links_to_nothing_and_starts_no_child_after_a_kill() {
     server
         .block_then_link(other.clone(), child.clone())
         .unwrap();
-    within(LIMIT, entered.recv()).await.unwrap();
+    within(LIMIT, "the handler to begin blocking", entered.recv())
+        .await
+        .unwrap();
     let took = timed_kill(&server).await;
     assert!(took < KILL_BOUND, "the kill took {took:?}");
 
@@ -222,20 +232,25 @@ async fn a_blocked_handler_links_to_nothing_and_starts_no_child_after_a_kill() {
         .expect("the other server runs")
         .links;
     assert_eq!(links, [], "no link to the dead server");
-    within(LIMIT, other.ping()).await.unwrap();
+    within(LIMIT, "the other server's reply", other.ping())
+        .await
+        .unwrap();
 }
 
 /// A server found by name while its `init` blocks the thread is killed at
 /// once; its start then fails with the kill's reason.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_returns_at_once_while_init_blocks_its_thread() {
+    let _watchdog = support::watchdog();
     let (probe, mut entered) = Probe::new();
     let name = unique_name("slow-init");
     let start = tokio::spawn({
         let (name, probe) = (name.clone(), probe.clone());
         async move { Blocker::start_named(name, probe, true).await.err() }
     });
-    within(LIMIT, entered.recv()).await.unwrap();
+    within(LIMIT, "the handler to begin blocking", entered.recv())
+        .await
+        .unwrap();
     let server = genserver::whereis::<Blocker>(&name).expect("named before init");
 
     let took = timed_kill(&server).await;
@@ -243,7 +258,7 @@ async fn a_kill_returns_at_once_while_init_blocks_its_thread() {
     assert!(took < KILL_BOUND, "the kill took {took:?}");
     assert!(genserver::whereis::<Blocker>(&name).is_none());
     assert!(matches!(
-        within(LIMIT, start).await.unwrap(),
+        within(LIMIT, "the start's end", start).await.unwrap(),
         Some(StartError::Exit(ExitReason::Killed))
     ));
     eventually(LIMIT, || probe.dropped.load(Ordering::SeqCst)).await;
@@ -254,18 +269,20 @@ async fn a_kill_returns_at_once_while_init_blocks_its_thread() {
 /// kind of runtime.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_of_a_waiting_server_drops_its_state_before_it_returns() {
+    let _watchdog = support::watchdog();
     for _ in 0..100 {
         let (probe, _entered) = Probe::new();
         let server = Blocker::start(probe.clone(), false).await.unwrap();
-        within(LIMIT, server.kill()).await.unwrap();
+        within(LIMIT, "the kill", server.kill()).await.unwrap();
         assert!(probe.dropped.load(Ordering::SeqCst));
     }
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_kill_on_one_thread_drops_the_state_before_it_returns() {
+    let _watchdog = support::watchdog();
     let (probe, _entered) = Probe::new();
     let server = Blocker::start(probe.clone(), false).await.unwrap();
-    within(LIMIT, server.kill()).await.unwrap();
+    within(LIMIT, "the kill", server.kill()).await.unwrap();
     assert!(probe.dropped.load(Ordering::SeqCst));
 }

@@ -19,6 +19,7 @@ use tokio::sync::mpsc::unbounded_channel;
 /// parent's reason, without `terminate`.
 #[tokio::test]
 async fn a_crash_spreads_to_the_linked_child() {
+    let _watchdog = support::watchdog();
     let (parent, mut events) = node(false).await;
     let child = parent.spawn_child(false).await.unwrap();
     assert_eq!(child.parent().await.unwrap(), Some(parent.id()));
@@ -27,7 +28,7 @@ async fn a_crash_spreads_to_the_linked_child() {
         next(&mut events).await,
         Event::Terminated(id, ExitReason::Panic(_)) if id == parent.id()
     ));
-    let reason = within(LIMIT, child.exited()).await;
+    let reason = within(LIMIT, "the child's exit", child.exited()).await;
     assert_eq!(reason.panic_message(), Some("boom"));
     assert!(
         events.try_recv().is_err(),
@@ -38,11 +39,12 @@ async fn a_crash_spreads_to_the_linked_child() {
 /// And the other way: the child's crash takes its parent down.
 #[tokio::test]
 async fn a_crash_spreads_to_the_parent() {
+    let _watchdog = support::watchdog();
     let (parent, _events) = node(false).await;
     let child = parent.spawn_child(false).await.unwrap();
     child.quit(ExitReason::custom("broken")).unwrap();
     assert_eq!(
-        within(LIMIT, parent.exited()).await,
+        within(LIMIT, "the parent's exit", parent.exited()).await,
         ExitReason::custom("broken")
     );
 }
@@ -50,6 +52,7 @@ async fn a_crash_spreads_to_the_parent() {
 /// `process_SUITE:t_exit_2_other_normal`: `:normal` does not spread along links.
 #[tokio::test]
 async fn a_normal_exit_does_not_spread() {
+    let _watchdog = support::watchdog();
     let (parent, _events) = node(false).await;
     let child = parent.spawn_child(false).await.unwrap();
     child.stop().await.unwrap();
@@ -61,6 +64,7 @@ async fn a_normal_exit_does_not_spread() {
 /// `{:shutdown, term}` is not `:normal`: it spreads.
 #[tokio::test]
 async fn a_shutdown_spreads() {
+    let _watchdog = support::watchdog();
     let (parent, _events) = node(false).await;
     let child = parent.spawn_child(false).await.unwrap();
     parent
@@ -68,7 +72,7 @@ async fn a_shutdown_spreads() {
         .await
         .unwrap();
     assert_eq!(
-        within(LIMIT, child.exited()).await,
+        within(LIMIT, "the child's exit", child.exited()).await,
         ExitReason::shutdown("closing")
     );
 }
@@ -77,6 +81,7 @@ async fn a_shutdown_spreads() {
 /// instead of dying, whatever the reason.
 #[tokio::test]
 async fn a_server_that_traps_exits_gets_notices() {
+    let _watchdog = support::watchdog();
     let (watcher, mut events) = node(true).await;
     for reason in [ExitReason::Normal, ExitReason::custom("bad")] {
         let (other, _other_events) = node(false).await;
@@ -101,6 +106,7 @@ async fn a_server_that_traps_exits_gets_notices() {
 /// getting a notice.
 #[tokio::test]
 async fn a_trapping_child_stops_with_its_parent() {
+    let _watchdog = support::watchdog();
     let (parent, mut events) = node(false).await;
     let child = parent.spawn_child(true).await.unwrap();
     parent.quit(ExitReason::Shutdown).unwrap();
@@ -121,16 +127,21 @@ async fn a_trapping_child_stops_with_its_parent() {
 /// The parent rule holds for `:normal` too, as in `gen_server`.
 #[tokio::test]
 async fn a_trapping_child_stops_with_its_parent_even_normally() {
+    let _watchdog = support::watchdog();
     let (parent, _events) = node(false).await;
     let child = parent.spawn_child(true).await.unwrap();
     parent.stop().await.unwrap();
-    assert_eq!(within(LIMIT, child.exited()).await, ExitReason::Normal);
+    assert_eq!(
+        within(LIMIT, "the child's exit", child.exited()).await,
+        ExitReason::Normal
+    );
 }
 
 /// Elixir `Process.exit/2`: a kill cannot be trapped, and what it spreads
 /// (`:killed`) can.
 #[tokio::test]
 async fn a_kill_cannot_be_trapped() {
+    let _watchdog = support::watchdog();
     let (watcher, mut events) = node(true).await;
     let (target, _target_events) = node(true).await;
     watcher.link_to(any(&target)).await.unwrap().unwrap();
@@ -152,6 +163,7 @@ async fn a_kill_cannot_be_trapped() {
 /// loops or hangs.
 #[tokio::test]
 async fn a_link_cycle_goes_down_together() {
+    let _watchdog = support::watchdog();
     let mut nodes = Vec::new();
     let mut receivers = Vec::new();
     for _ in 0..4 {
@@ -166,7 +178,7 @@ async fn a_link_cycle_goes_down_together() {
     nodes[2].quit(ExitReason::custom("cycle")).unwrap();
     for server in &nodes {
         assert_eq!(
-            within(LIMIT, server.exited()).await,
+            within(LIMIT, "the server's exit", server.exited()).await,
             ExitReason::custom("cycle")
         );
     }
@@ -176,22 +188,24 @@ async fn a_link_cycle_goes_down_together() {
 /// in either direction.
 #[tokio::test]
 async fn unlink_stops_the_spread() {
+    let _watchdog = support::watchdog();
     let (parent, _events) = node(false).await;
     let child = parent.spawn_child(false).await.unwrap();
     parent.unlink_from(any(&child)).await.unwrap();
     child.crash().unwrap();
-    within(LIMIT, child.exited()).await;
+    within(LIMIT, "the child's exit", child.exited()).await;
     assert!(parent.is_alive());
     let other = parent.spawn_child(false).await.unwrap();
     parent.unlink_from(any(&other)).await.unwrap();
     parent.quit(ExitReason::custom("alone")).unwrap();
-    within(LIMIT, parent.exited()).await;
+    within(LIMIT, "the parent's exit", parent.exited()).await;
     assert!(other.is_alive());
 }
 
 /// Linking to a server that is gone fails at once, and leaves no link.
 #[tokio::test]
 async fn linking_to_a_dead_server_is_noproc() {
+    let _watchdog = support::watchdog();
     let (server, _events) = node(false).await;
     let (gone, _gone_events) = node(false).await;
     gone.stop().await.unwrap();
@@ -202,13 +216,14 @@ async fn linking_to_a_dead_server_is_noproc() {
     // Linking to itself is a no-op.
     server.link_to(any(&server)).await.unwrap().unwrap();
     server.quit(ExitReason::custom("fine")).unwrap();
-    within(LIMIT, server.exited()).await;
+    within(LIMIT, "the server's exit", server.exited()).await;
 }
 
 /// `supervisor_SUITE:sup_start_fail` (`proc_lib:init_fail`): a `start_link`
 /// whose `init` fails returns the error and does not take the parent down.
 #[tokio::test]
 async fn a_failed_start_link_does_not_kill_the_parent() {
+    let _watchdog = support::watchdog();
     let (parent, _events) = node(false).await;
     assert_eq!(
         parent.spawn_failing().await.unwrap(),
@@ -221,23 +236,25 @@ async fn a_failed_start_link_does_not_kill_the_parent() {
 /// Outside a server there is no parent: `start_link` is `start`.
 #[tokio::test]
 async fn start_link_outside_a_server_links_nothing() {
+    let _watchdog = support::watchdog();
     let (events, _receiver) = unbounded_channel();
     let server = Node::start_link(false, events).await.unwrap();
     assert_eq!(server.parent().await.unwrap(), None);
     server.crash().unwrap();
-    within(LIMIT, server.exited()).await;
+    within(LIMIT, "the server's exit", server.exited()).await;
 }
 
 /// Trapping can be switched off again: then the signal kills.
 #[tokio::test]
 async fn trapping_can_be_switched_off() {
+    let _watchdog = support::watchdog();
     let (watcher, _events) = node(true).await;
     let (target, _target_events) = node(false).await;
     watcher.link_to(any(&target)).await.unwrap().unwrap();
     watcher.trap(false).await.unwrap();
     target.quit(ExitReason::custom("off")).unwrap();
     assert_eq!(
-        within(LIMIT, watcher.exited()).await,
+        within(LIMIT, "the watcher's exit", watcher.exited()).await,
         ExitReason::custom("off")
     );
 }

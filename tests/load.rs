@@ -157,6 +157,7 @@ async fn client_run(client: u64, counts: Arc<Counts>, accepted: Arc<Vec<AtomicU6
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_servers_and_a_hundred_clients() {
+    let _watchdog = support::watchdog();
     let mut stable = Vec::new();
     for index in 0..SERVERS {
         let server = Echo::start_named(name(index), Echo::default())
@@ -178,7 +179,7 @@ async fn a_thousand_servers_and_a_hundred_clients() {
         })
         .collect();
     for client in clients {
-        within(Duration::from_secs(60), client)
+        within(Duration::from_secs(60), "a client's operations", client)
             .await
             .expect("a client ran to the end");
     }
@@ -187,9 +188,13 @@ async fn a_thousand_servers_and_a_hundred_clients() {
     // Every cast a stable server accepted was handled.
     for (offset, server) in stable.iter().enumerate() {
         let index = VOLATILE + offset;
-        let handled = within(Duration::from_secs(10), server.casts())
-            .await
-            .unwrap_or_else(|error| panic!("server {index}: {error:?}"));
+        let handled = within(
+            Duration::from_secs(10),
+            "the count of casts",
+            server.casts(),
+        )
+        .await
+        .unwrap_or_else(|error| panic!("server {index}: {error:?}"));
         assert_eq!(
             handled,
             accepted[index].load(Ordering::Relaxed),
@@ -198,7 +203,7 @@ async fn a_thousand_servers_and_a_hundred_clients() {
     }
     for index in 0..SERVERS {
         if let Some(server) = genserver::whereis::<Echo>(&name(index)) {
-            within(Duration::from_secs(10), server.stop())
+            within(Duration::from_secs(10), "the stop", server.stop())
                 .await
                 .unwrap();
         }

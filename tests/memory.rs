@@ -11,6 +11,8 @@
 
 #![allow(missing_docs)]
 
+mod support;
+
 #[path = "support/counting.rs"]
 mod counting;
 
@@ -70,6 +72,7 @@ fn measured(test: impl std::future::Future<Output = ()>) {
 
 #[test]
 fn an_idle_server_gives_back_what_a_burst_left_and_hibernation_gives_back_all() {
+    let _watchdog = support::watchdog();
     measured(burst());
 }
 
@@ -146,6 +149,7 @@ const SERVERS: usize = 10_000;
 
 #[test]
 fn an_armed_timer_takes_less_heap_than_an_interval_task() {
+    let _watchdog = support::watchdog();
     measured(armed_timers());
 }
 
@@ -221,6 +225,7 @@ async fn armed_timers() {
 /// before a link and a monitor and after the unlink and the demonitor.
 #[test]
 fn links_and_monitors_that_are_gone_cost_nothing() {
+    let _watchdog = support::watchdog();
     measured(links_and_monitors());
 }
 
@@ -297,6 +302,7 @@ async fn links_and_monitors() {
 /// its server stops, against an entry of a `HashMap` of handles.
 #[test]
 fn heap_per_registry_entry() {
+    let _watchdog = support::watchdog();
     measured(registry_entries());
 }
 
@@ -358,6 +364,7 @@ async fn registry_entries() {
 /// have stopped.
 #[test]
 fn the_name_table_shrinks_after_a_wave_of_names() {
+    let _watchdog = support::watchdog();
     measured(wave_of_names());
 }
 
@@ -392,6 +399,7 @@ async fn wave_of_names() {
 /// not forgotten.
 #[test]
 fn a_downcast_handle_leaves_nothing_behind() {
+    let _watchdog = support::watchdog();
     measured(downcasts());
 }
 

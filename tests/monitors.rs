@@ -18,6 +18,7 @@ use tokio::sync::mpsc::unbounded_channel;
 /// the server and its reason.
 #[tokio::test]
 async fn monitor_delivers_down_with_the_exit_reason() {
+    let _watchdog = support::watchdog();
     let (watcher, mut events) = node(false).await;
     let (target, _target_events) = node(false).await;
     let monitor = watcher.watch(any(&target)).await.unwrap();
@@ -54,6 +55,7 @@ impl Event {
 /// notice at once, with `:noproc`.
 #[tokio::test]
 async fn monitor_of_a_dead_server_delivers_noproc_at_once() {
+    let _watchdog = support::watchdog();
     let (watcher, mut events) = node(false).await;
     let (target, _target_events) = node(false).await;
     target.stop().await.unwrap();
@@ -68,6 +70,7 @@ async fn monitor_of_a_dead_server_delivers_noproc_at_once() {
 /// Two monitors, two notices; a normal stop is reported too.
 #[tokio::test]
 async fn each_monitor_gets_its_own_notice() {
+    let _watchdog = support::watchdog();
     let (watcher, mut events) = node(false).await;
     let (target, _target_events) = node(false).await;
     let first = watcher.watch(any(&target)).await.unwrap();
@@ -90,6 +93,7 @@ async fn each_monitor_gets_its_own_notice() {
 /// even one already in the mailbox.
 #[tokio::test]
 async fn demonitor_drops_a_notice_already_queued() {
+    let _watchdog = support::watchdog();
     let (watcher, mut events) = node(false).await;
     let (target, _target_events) = node(false).await;
     let (other, _other_events) = node(false).await;
@@ -114,6 +118,7 @@ async fn demonitor_drops_a_notice_already_queued() {
 /// `monitor_SUITE:demon_2`: a removed monitor never fires.
 #[tokio::test]
 async fn demonitor_before_the_exit_means_no_notice() {
+    let _watchdog = support::watchdog();
     let (watcher, mut events) = node(false).await;
     let (target, _target_events) = node(false).await;
     let monitor = watcher.watch(any(&target)).await.unwrap();
@@ -130,17 +135,24 @@ async fn demonitor_before_the_exit_means_no_notice() {
 /// Any task can wait on a monitor.
 #[tokio::test]
 async fn a_task_waits_on_a_monitor() {
+    let _watchdog = support::watchdog();
     let (target, _events) = node(false).await;
     let monitor = target.monitor();
     assert_eq!(monitor.id(), target.id());
     let reference = monitor.reference();
     let waiter = tokio::spawn(monitor);
     target.crash().unwrap();
-    let down = within(LIMIT, waiter).await.unwrap();
+    let down = within(LIMIT, "the task `waiter`", waiter).await.unwrap();
     assert_eq!((down.monitor, down.id), (reference, target.id()));
     assert_eq!(down.reason.panic_message(), Some("boom"));
     assert_eq!(
-        within(LIMIT, AnyRef::from(target).monitor()).await.reason,
+        within(
+            LIMIT,
+            "the down notice of target",
+            AnyRef::from(target).monitor()
+        )
+        .await
+        .reason,
         ExitReason::NoProc
     );
 }
@@ -149,12 +161,13 @@ async fn a_task_waits_on_a_monitor() {
 /// monitors it.
 #[tokio::test]
 async fn a_monitor_keeps_nothing_running() {
+    let _watchdog = support::watchdog();
     let (watcher, _events) = node(false).await;
     let (target, _target_events) = node(false).await;
     watcher.watch(any(&target)).await.unwrap();
     let task_monitor = target.monitor();
     drop(target);
-    let down = within(LIMIT, task_monitor).await;
+    let down = within(LIMIT, "the task `task_monitor`", task_monitor).await;
     assert_eq!(down.reason, ExitReason::Normal);
 }
 
@@ -164,6 +177,7 @@ async fn a_monitor_keeps_nothing_running() {
 /// same ways.
 #[tokio::test]
 async fn any_ref_answers_and_stops_like_a_server_ref() {
+    let _watchdog = support::watchdog();
     let name = support::unique_name("any");
     let (events, _receiver) = unbounded_channel();
     let named = Node::start_with(StartOptions::new().name(name.clone()), false, events)
@@ -190,18 +204,24 @@ async fn any_ref_answers_and_stops_like_a_server_ref() {
     assert!(!format!("{any:?}").contains("name"));
     let reason = ExitReason::shutdown("bye");
     assert_eq!(any.stop_with(reason.clone(), LIMIT).await, Ok(()));
-    assert_eq!(within(LIMIT, any.exited()).await, reason);
+    assert_eq!(
+        within(LIMIT, "the server's exit", any.exited()).await,
+        reason
+    );
     assert_eq!(any.stop_with(reason, LIMIT).await, Err(StopError::NoProc));
 
     let (victim, _events) = node(false).await;
     let any = AnyRef::from(victim);
-    within(LIMIT, any.kill()).await.unwrap();
+    within(LIMIT, "the server to be killed", any.kill())
+        .await
+        .unwrap();
     assert_eq!(any.exit_reason(), Some(ExitReason::Killed));
 }
 
 /// Monitor references and monitors print what they are.
 #[tokio::test]
 async fn monitors_show_their_reference() {
+    let _watchdog = support::watchdog();
     let (target, _events) = node(false).await;
     let monitor = target.monitor();
     let reference = monitor.reference();

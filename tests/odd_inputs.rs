@@ -5,6 +5,8 @@
 
 #![allow(missing_docs)]
 
+mod support;
+
 use genserver::prelude::*;
 
 mod raw_ident {
@@ -31,6 +33,7 @@ mod raw_ident {
 
 #[tokio::test]
 async fn raw_server_type() {
+    let _watchdog = support::watchdog();
     let counter = raw_ident::Counter::start(raw_ident::Counter::default())
         .await
         .unwrap();
@@ -65,6 +68,7 @@ impl Ranks {
 #[tokio::test]
 #[allow(clippy::used_underscore_items)]
 async fn handler_names_of_an_underscore_and_a_digit() {
+    let _watchdog = support::watchdog();
     let ranks = Ranks::start(Ranks { seen: Vec::new() }).await.unwrap();
     assert_eq!(ranks._1st().await.unwrap(), 1);
     ranks._2nd().unwrap();
@@ -98,6 +102,7 @@ where
 
 #[tokio::test]
 async fn where_self_on_the_impl() {
+    let _watchdog = support::watchdog();
     let server = Defaulted::start(7).await.unwrap();
     assert_eq!(server.value().await.unwrap(), (7, String::new()));
 }
@@ -127,6 +132,7 @@ getter_server!(Made, read, level);
 
 #[tokio::test]
 async fn handler_names_from_macro_rules() {
+    let _watchdog = support::watchdog();
     let server = Made::start(Made { level: 3 }).await.unwrap();
     assert_eq!(server.read().await.unwrap(), 3);
     server.set(4).unwrap();
@@ -160,6 +166,7 @@ impl Either {
 
 #[tokio::test]
 async fn same_handler_name_behind_opposite_cfgs() {
+    let _watchdog = support::watchdog();
     let server = Either::start(Either).await.unwrap();
     assert_eq!(server.which().await.unwrap(), "test");
     server.never().unwrap();
@@ -186,6 +193,7 @@ impl Named {
 
 #[tokio::test]
 async fn init_arguments_named_like_start_parameters() {
+    let _watchdog = support::watchdog();
     let server = Named::start_named("registered", "a".to_owned(), 1, 2, "b".to_owned(), 3)
         .await
         .unwrap();
@@ -243,6 +251,7 @@ mod lower_case_constants {
 #[tokio::test]
 async fn lower_case_constants_in_scope() {
     use lower_case_constants::{Store, StoreInfo};
+    let _watchdog = support::watchdog();
     let store = Store::start(Store { total: 0 }).await.unwrap();
     assert_eq!(store.add(5).await.unwrap(), 6);
     store.put("ab".to_owned(), 1).unwrap();
@@ -272,6 +281,7 @@ counter_for!(Fragment);
 
 #[tokio::test]
 async fn impl_type_from_a_type_fragment() {
+    let _watchdog = support::watchdog();
     let server = Fragment::start(Fragment(0)).await.unwrap();
     assert_eq!(server.count().await.unwrap(), 1);
     assert_eq!(server.count().await.unwrap(), 2);

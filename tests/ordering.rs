@@ -3,6 +3,8 @@
 
 #![allow(missing_docs)]
 
+mod support;
+
 use genserver::prelude::*;
 
 #[derive(Debug, Default)]
@@ -30,6 +32,7 @@ impl Register {
 
 #[tokio::test]
 async fn a_call_sees_the_cast_sent_before_it() {
+    let _watchdog = support::watchdog();
     let server = Register::start(Register::default()).await.unwrap();
     server.push(7).unwrap();
     assert_eq!(server.last().await.unwrap(), Some(7));
@@ -37,6 +40,7 @@ async fn a_call_sees_the_cast_sent_before_it() {
 
 #[tokio::test]
 async fn a_call_after_ten_thousand_casts_sees_them_all_in_order() {
+    let _watchdog = support::watchdog();
     let server = Register::start(Register::default()).await.unwrap();
     for value in 0..10_000 {
         server.push(value).unwrap();
@@ -47,6 +51,7 @@ async fn a_call_after_ten_thousand_casts_sees_them_all_in_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_sender_keeps_its_order_among_concurrent_senders() {
+    let _watchdog = support::watchdog();
     let server = Register::start(Register::default()).await.unwrap();
     let mut tasks = Vec::new();
     for sender in 0..4u64 {

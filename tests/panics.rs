@@ -57,6 +57,7 @@ fn fragile(log: &Log) -> Fragile {
 
 #[tokio::test]
 async fn the_caller_and_every_queued_caller_get_the_panic_message() {
+    let _watchdog = support::watchdog();
     let log = Log::default();
     let name = unique_name("fragile");
     let server = Fragile::start_named(&name, fragile(&log)).await.unwrap();
@@ -95,6 +96,7 @@ async fn the_caller_and_every_queued_caller_get_the_panic_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panic_in_a_sync_handler_reaches_its_caller_on_a_multi_thread_runtime() {
+    let _watchdog = support::watchdog();
     let log = Log::default();
     let server = Fragile::start(fragile(&log)).await.unwrap();
     let error = server.explode_now().await.unwrap_err();
@@ -109,6 +111,7 @@ async fn a_panic_in_a_sync_handler_reaches_its_caller_on_a_multi_thread_runtime(
 
 #[tokio::test]
 async fn a_panic_in_a_cast_stops_the_server_and_reaches_later_callers() {
+    let _watchdog = support::watchdog();
     let log = Log::default();
     let server = Fragile::start(fragile(&log)).await.unwrap();
     server.explode_in_cast().unwrap();
@@ -137,6 +140,7 @@ impl BadTerminate {
 
 #[tokio::test]
 async fn a_panic_in_terminate_becomes_the_exit_reason() {
+    let _watchdog = support::watchdog();
     let server = BadTerminate::start(BadTerminate).await.unwrap();
     assert_eq!(server.ping().await.unwrap(), "pong");
     let error = server.stop().await.unwrap_err();
@@ -174,6 +178,7 @@ impl DropBomb {
 
 #[tokio::test]
 async fn a_panic_while_dropping_the_state_is_the_exit_reason_too() {
+    let _watchdog = support::watchdog();
     let server = DropBomb::start(DropBomb {
         _bomb: PanicsOnDrop,
     })

@@ -44,6 +44,7 @@ async fn room() -> ServerRef<Room> {
 /// several keys; `keys`, `lookup`, `count`, `unregister`.
 #[tokio::test]
 async fn has_unique_registrations() {
+    let _watchdog = support::watchdog();
     let registry: Registry<String, u32> = Registry::new(Keys::Unique);
     let (a, b) = (room().await, room().await);
     registry.register(&a, "hello".into(), 1).unwrap();
@@ -76,6 +77,7 @@ async fn has_unique_registrations() {
 /// `dispatch` reaches them all; `match` filters on values.
 #[tokio::test]
 async fn has_duplicate_registrations_and_dispatch() {
+    let _watchdog = support::watchdog();
     let topics: Registry<&'static str, u32> = Registry::new(Keys::Duplicate);
     let rooms = [room().await, room().await, room().await];
     for (index, room) in rooms.iter().enumerate() {
@@ -115,6 +117,7 @@ async fn has_duplicate_registrations_and_dispatch() {
 /// before anyone sees its exit.
 #[tokio::test]
 async fn removes_key_on_process_exit() {
+    let _watchdog = support::watchdog();
     let unique: Registry<u64> = Registry::new(Keys::Unique);
     let topics: Registry<u64> = Registry::new(Keys::Duplicate);
     for how in ["stop", "crash", "kill"] {
@@ -126,7 +129,7 @@ async fn removes_key_on_process_exit() {
             "crash" => room.crash().unwrap(),
             _ => room.kill().await.unwrap(),
         }
-        within(LIMIT, room.exited()).await;
+        within(LIMIT, "the room's exit", room.exited()).await;
         assert!(unique.lookup(&1).is_empty(), "after {how}");
         assert!(topics.lookup(&2).is_empty(), "after {how}");
         assert_eq!(unique.count() + topics.count(), 0);
@@ -142,6 +145,7 @@ async fn removes_key_on_process_exit() {
 /// for a key nobody has; a taken key fails the start like a taken name.
 #[tokio::test]
 async fn via_names() {
+    let _watchdog = support::watchdog();
     let rooms: Registry<u64> = Registry::new(Keys::Unique);
     let options = StartOptions::new().via(&rooms, 42);
     let first = Room::start_with(options.clone(), Room::default())
@@ -177,6 +181,7 @@ impl Other {
 /// Several registries side by side: the same key in each, independent.
 #[tokio::test]
 async fn registries_side_by_side() {
+    let _watchdog = support::watchdog();
     let (one, two): (Registry<&str>, Registry<&str>) =
         (Registry::new(Keys::Unique), Registry::new(Keys::Unique));
     let (a, b) = (room().await, room().await);
@@ -189,6 +194,7 @@ async fn registries_side_by_side() {
 /// Many tasks registering one unique key at once: exactly one wins.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_of_many_racing_registrations_wins() {
+    let _watchdog = support::watchdog();
     for _ in 0..20 {
         let registry: Registry<&str> = Registry::with_partitions(Keys::Unique, 4);
         let mut tasks = Vec::new();
@@ -201,7 +207,7 @@ async fn one_of_many_racing_registrations_wins() {
         }
         let mut winners = Vec::new();
         for task in tasks {
-            winners.extend(within(LIMIT, task).await.unwrap());
+            winners.extend(within(LIMIT, "the task `task`", task).await.unwrap());
         }
         assert_eq!(winners.len(), 1);
         assert_eq!(registry.whereis::<Room>(&"only"), Some(winners[0].clone()));
@@ -212,6 +218,7 @@ async fn one_of_many_racing_registrations_wins() {
 /// nothing, every call an answer or an error, never a hang.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_stopping_while_being_looked_up() {
+    let _watchdog = support::watchdog();
     let registry: Registry<u64> = Registry::new(Keys::Unique);
     let room = room().await;
     registry.register(&room, 1, ()).unwrap();
@@ -228,13 +235,14 @@ async fn a_server_stopping_while_being_looked_up() {
     });
     tokio::time::sleep(Duration::from_millis(5)).await;
     room.stop().await.unwrap();
-    within(LIMIT, lookups).await.unwrap();
+    within(LIMIT, "the task `lookups`", lookups).await.unwrap();
     assert!(registry.whereis::<Room>(&1).is_none());
 }
 
 /// A supervisor registers a restarted child under the same key.
 #[tokio::test]
 async fn a_restarted_child_is_registered_again() {
+    let _watchdog = support::watchdog();
     let rooms: Registry<u64> = Registry::new(Keys::Unique);
     let via = rooms.clone();
     let spec = ChildSpec::new("room", move || {
@@ -245,7 +253,7 @@ async fn a_restarted_child_is_registered_again() {
         .unwrap();
     let first = rooms.whereis::<Room>(&7).unwrap();
     first.crash().unwrap();
-    within(LIMIT, first.exited()).await;
+    within(LIMIT, "the first server's exit", first.exited()).await;
     // The supervisor had the notice first: once it answers, the new one is in.
     assert_eq!(supervisor.count_children().await.unwrap().active, 1);
     let second = rooms.whereis::<Room>(&7).unwrap();
@@ -258,6 +266,7 @@ async fn a_restarted_child_is_registered_again() {
 #[test]
 #[should_panic(expected = "a via name needs a registry with unique keys")]
 fn via_refuses_a_duplicate_registry() {
+    let _watchdog = support::watchdog();
     let topics: Registry<u64> = Registry::new(Keys::Duplicate);
     let _ = StartOptions::new().via(&topics, 1);
 }
@@ -266,6 +275,7 @@ fn via_refuses_a_duplicate_registry() {
 /// forgets a server before its supervisor hears of its exit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_restarted_child_finds_its_key_free_on_many_threads() {
+    let _watchdog = support::watchdog();
     let rooms: Registry<u64> = Registry::new(Keys::Unique);
     let via = rooms.clone();
     let spec = ChildSpec::new("room", move || {
@@ -276,7 +286,7 @@ async fn a_restarted_child_finds_its_key_free_on_many_threads() {
     for _ in 0..200 {
         let before = rooms.whereis::<Room>(&7).unwrap();
         before.crash().unwrap();
-        within(LIMIT, before.exited()).await;
+        within(LIMIT, "the earlier server's exit", before.exited()).await;
         assert_eq!(supervisor.count_children().await.unwrap().active, 1);
         let after = rooms.whereis::<Room>(&7).expect("registered again");
         assert_ne!(after, before);
@@ -297,6 +307,7 @@ impl Refuses {
 /// A failed start under a via name leaves the key free, as it does a name.
 #[tokio::test]
 async fn a_failed_start_leaves_the_key_free() {
+    let _watchdog = support::watchdog();
     let keys: Registry<&str> = Registry::new(Keys::Unique);
     let started = Refuses::start_with(StartOptions::new().via(&keys, "k")).await;
     assert!(matches!(started, Err(StartError::Init(_))));
@@ -311,6 +322,7 @@ async fn a_failed_start_leaves_the_key_free() {
 /// options and registries show what they are.
 #[tokio::test]
 async fn a_key_taken_by_another_type_says_which_key() {
+    let _watchdog = support::watchdog();
     let keys: Registry<&str> = Registry::with_partitions(Keys::Unique, 3);
     let options = StartOptions::new().via(&keys, "lobby");
     assert!(
@@ -334,6 +346,7 @@ async fn a_key_taken_by_another_type_says_which_key() {
 /// one key keeps the others, and its exit still removes them.
 #[tokio::test]
 async fn unregistering_one_key_keeps_the_others() {
+    let _watchdog = support::watchdog();
     let registry: Registry<u64> = Registry::with_partitions(Keys::Unique, 1);
     let room = room().await;
     for key in [1, 2, 3] {
@@ -364,6 +377,7 @@ impl Pinged {
 /// a name is freed).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_key_never_leads_to_a_server_that_refuses_messages() {
+    let _watchdog = support::watchdog();
     let rooms: Registry<u64> = Registry::new(Keys::Unique);
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut lookers = Vec::new();
@@ -391,6 +405,6 @@ async fn a_key_never_leads_to_a_server_that_refuses_messages() {
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for looker in lookers {
-        assert_eq!(within(LIMIT, looker).await.unwrap(), 0);
+        assert_eq!(within(LIMIT, "the task `looker`", looker).await.unwrap(), 0);
     }
 }

@@ -147,6 +147,7 @@ async fn barrier(size: usize) -> (ServerRef<Barrier>, Log) {
 
 #[tokio::test]
 async fn deferred_replies_answer_every_caller_when_the_last_arrives() {
+    let _watchdog = support::watchdog();
     let (server, _) = barrier(3).await;
     let (a, b, c) = tokio::join!(server.arrive(), server.arrive(), server.arrive());
     assert_eq!((a.unwrap(), b.unwrap(), c.unwrap()), (3, 3, 3));
@@ -154,6 +155,7 @@ async fn deferred_replies_answer_every_caller_when_the_last_arrives() {
 
 #[tokio::test(start_paused = true)]
 async fn a_reply_slot_answered_from_another_task() {
+    let _watchdog = support::watchdog();
     let (server, _) = barrier(1).await;
     // The server is free meanwhile.
     let (late, arrived) = tokio::join!(server.later(100), server.arrive());
@@ -163,6 +165,7 @@ async fn a_reply_slot_answered_from_another_task() {
 
 #[tokio::test]
 async fn a_reply_slot_answered_by_another_server() {
+    let _watchdog = support::watchdog();
     let (server, _) = barrier(1).await;
     let echo = Echo::start(Echo).await.unwrap();
     assert_eq!(server.forward(echo).await.unwrap(), "from another server");
@@ -170,6 +173,7 @@ async fn a_reply_slot_answered_by_another_server() {
 
 #[tokio::test(start_paused = true)]
 async fn an_early_reply_lets_the_caller_go_while_the_server_works_on() {
+    let _watchdog = support::watchdog();
     let (server, log) = barrier(1).await;
     assert_eq!(server.early().await.unwrap(), "early");
     assert!(log.events().is_empty(), "the server is still working");
@@ -179,6 +183,7 @@ async fn an_early_reply_lets_the_caller_go_while_the_server_works_on() {
 
 #[tokio::test(start_paused = true)]
 async fn a_reply_that_never_comes_times_out_and_leaks_nothing() {
+    let _watchdog = support::watchdog();
     let (server, _) = barrier(2).await;
     let error = server.keep().timeout(Duration::from_millis(100)).await;
     assert_eq!(error.unwrap_err(), CallError::Timeout);
@@ -195,6 +200,7 @@ async fn a_reply_that_never_comes_times_out_and_leaks_nothing() {
 
 #[tokio::test(start_paused = true)]
 async fn a_dropped_reply_slot_gives_the_exit_reason_once_the_server_stops() {
+    let _watchdog = support::watchdog();
     let (server, _) = barrier(2).await;
     let waiting = tokio::spawn({
         let server = server.clone();
@@ -208,6 +214,7 @@ async fn a_dropped_reply_slot_gives_the_exit_reason_once_the_server_stops() {
 
 #[tokio::test]
 async fn stop_with_a_reply_runs_terminate_before_the_reply() {
+    let _watchdog = support::watchdog();
     let (server, log) = barrier(2).await;
     // Two tasks, run in the order spawned: the calls are sent in that order.
     // The first one's reply comes with the log as it stood on its arrival.
@@ -230,12 +237,13 @@ async fn stop_with_a_reply_runs_terminate_before_the_reply() {
         CallError::Exit(ExitReason::shutdown("asked")),
         "callers queued behind get the stop reason"
     );
-    let exited = within(Duration::from_secs(5), server.exited()).await;
+    let exited = within(Duration::from_secs(5), "the server's exit", server.exited()).await;
     assert_eq!(exited, ExitReason::shutdown("asked"));
 }
 
 #[tokio::test]
 async fn the_reply_is_sent_even_if_terminate_panics() {
+    let _watchdog = support::watchdog();
     let (server, log) = barrier(1).await;
     let reply = server.stop_with_reply(true).await;
     assert_eq!(
@@ -243,12 +251,13 @@ async fn the_reply_is_sent_even_if_terminate_panics() {
         ["handler returned", "terminate: shutdown: asked"]
     );
     assert_eq!(reply.unwrap(), "bye");
-    let exited = within(Duration::from_secs(5), server.exited()).await;
+    let exited = within(Duration::from_secs(5), "the server's exit", server.exited()).await;
     assert_eq!(exited, ExitReason::Panic("terminate failed".into()));
 }
 
 #[tokio::test]
 async fn a_deferred_reply_after_terminate() {
+    let _watchdog = support::watchdog();
     let (server, log) = barrier(1).await;
     let reply = server.stop_later().await;
     assert_eq!(log.events(), ["terminate: normal"]);
@@ -257,10 +266,11 @@ async fn a_deferred_reply_after_terminate() {
 
 #[tokio::test]
 async fn stop_from_a_cast_and_from_an_info_message() {
+    let _watchdog = support::watchdog();
     let (server, log) = barrier(1).await;
     server.stop_cast("done".into()).unwrap();
     assert_eq!(
-        within(Duration::from_secs(5), server.exited()).await,
+        within(Duration::from_secs(5), "the server's exit", server.exited()).await,
         ExitReason::custom("done")
     );
     assert_eq!(log.events(), ["terminate: done"]);
@@ -268,7 +278,7 @@ async fn stop_from_a_cast_and_from_an_info_message() {
     let (server, log) = barrier(1).await;
     server.send_info(BarrierInfo::StopInfo).unwrap();
     assert_eq!(
-        within(Duration::from_secs(5), server.exited()).await,
+        within(Duration::from_secs(5), "the server's exit", server.exited()).await,
         ExitReason::Shutdown
     );
     assert_eq!(log.events(), ["terminate: shutdown"]);

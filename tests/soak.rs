@@ -7,6 +7,8 @@
 
 #![allow(missing_docs)]
 
+mod support;
+
 #[path = "support/counting.rs"]
 mod counting;
 
@@ -42,6 +44,7 @@ fn alive_tasks() -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_child_crashing_every_millisecond_for_ten_seconds_leaks_nothing() {
+    let _watchdog = support::watchdog();
     // Ten thousand panic messages would only slow the test down.
     std::panic::set_hook(Box::new(|_| {}));
     let tasks_before = alive_tasks();

@@ -54,6 +54,7 @@ fn alive_tasks() -> usize {
 
 #[tokio::test]
 async fn init_runs_before_start_returns() {
+    let _watchdog = support::watchdog();
     let counter = Counter::start(41).await.unwrap();
     assert!(counter.is_alive());
     assert_eq!(counter.next().await.unwrap(), 42);
@@ -61,6 +62,7 @@ async fn init_runs_before_start_returns() {
 
 #[tokio::test]
 async fn an_init_error_is_returned_and_leaves_nothing_behind() {
+    let _watchdog = support::watchdog();
     let before = alive_tasks();
     let name = unique_name("init-error");
     for _ in 0..100 {
@@ -77,6 +79,7 @@ async fn an_init_error_is_returned_and_leaves_nothing_behind() {
 
 #[tokio::test]
 async fn an_init_panic_is_returned_and_leaves_nothing_behind() {
+    let _watchdog = support::watchdog();
     let before = alive_tasks();
     let name = unique_name("init-panic");
     for _ in 0..100 {
@@ -96,6 +99,7 @@ async fn an_init_panic_is_returned_and_leaves_nothing_behind() {
 
 #[tokio::test]
 async fn a_taken_name_gives_already_started_with_a_working_ref() {
+    let _watchdog = support::watchdog();
     let name = unique_name("duplicate");
     let first = Counter::start_named(&name, 10).await.unwrap();
     let error = Counter::start_named(&name, 100).await.unwrap_err();
@@ -111,6 +115,7 @@ async fn a_taken_name_gives_already_started_with_a_working_ref() {
 
 #[tokio::test]
 async fn a_name_held_by_another_type_is_not_found_and_cannot_be_taken() {
+    let _watchdog = support::watchdog();
     let name = unique_name("typed");
     let _other = Other::start_named(&name, Other).await.unwrap();
     assert!(genserver::whereis::<Counter>(&name).is_none());
@@ -124,6 +129,7 @@ async fn a_name_held_by_another_type_is_not_found_and_cannot_be_taken() {
 
 #[tokio::test]
 async fn a_name_is_taken_before_init_runs() {
+    let _watchdog = support::watchdog();
     let name = unique_name("racing");
     let (a, b) = tokio::join!(
         Counter::start_named(&name, 1),
@@ -139,6 +145,7 @@ async fn a_name_is_taken_before_init_runs() {
 
 #[test]
 fn start_outside_a_tokio_runtime_is_an_error_not_a_panic() {
+    let _watchdog = support::watchdog();
     let mut start = pin!(Counter::start(1));
     let mut cx = Context::from_waker(Waker::noop());
     match start.as_mut().poll(&mut cx) {
@@ -149,6 +156,7 @@ fn start_outside_a_tokio_runtime_is_an_error_not_a_panic() {
 
 #[tokio::test]
 async fn each_server_has_its_own_id() {
+    let _watchdog = support::watchdog();
     let a = Counter::start(1).await.unwrap();
     let b = Counter::start(1).await.unwrap();
     assert_ne!(a.id(), b.id());
@@ -178,6 +186,7 @@ impl SlowInit {
 async fn a_server_killed_during_init_fails_its_start_with_killed() {
     use std::time::{Duration, Instant};
 
+    let _watchdog = support::watchdog();
     let name = unique_name("slow-init");
     let started = Instant::now();
     let starting = tokio::spawn({
@@ -209,6 +218,7 @@ async fn an_init_that_overruns_the_start_timeout_is_killed_and_its_name_freed() 
     // `{error, timeout}`, and the process is killed.
     use std::time::Duration;
 
+    let _watchdog = support::watchdog();
     let name = unique_name("start-timeout");
     let options = StartOptions::new()
         .name(&name)
@@ -268,6 +278,7 @@ impl OptionalOrFailing {
 
 #[tokio::test]
 async fn init_can_choose_not_to_start_and_leaves_nothing_behind() {
+    let _watchdog = support::watchdog();
     // `gen_server_SUITE:start/1` and `otp_7669`: `ignore` from init.
     let name = unique_name("ignored");
     let error = Optional::start_named(&name, false).await.unwrap_err();
@@ -317,6 +328,7 @@ impl Introduced {
 
 #[tokio::test]
 async fn init_can_take_the_context() {
+    let _watchdog = support::watchdog();
     let name = unique_name("introduced");
     let server = Introduced::start_named(&name).await.unwrap();
     assert_eq!(server.who().await.unwrap(), (server.id(), Some(name)));
@@ -326,6 +338,7 @@ async fn init_can_take_the_context() {
 /// a taken name says which name it is.
 #[tokio::test]
 async fn names_built_at_run_time_and_errors_that_say_which() {
+    let _watchdog = support::watchdog();
     let id = support::unique_name("room");
     let name = format!("room:{id}");
     let first = Counter::start_named(name.clone(), 1).await.unwrap();
@@ -348,6 +361,7 @@ async fn names_built_at_run_time_and_errors_that_say_which() {
 /// happened; user code never runs unguarded in the runtime.
 #[tokio::test]
 async fn an_init_error_whose_display_panics_is_still_returned() {
+    let _watchdog = support::watchdog();
     let started = Touchy::start().await;
     let Err(StartError::Init(error)) = started else {
         panic!("the init error comes back: {started:?}")

@@ -52,22 +52,28 @@ fn worker(log: &Log, terminate_millis: u64) -> Worker {
 
 #[tokio::test]
 async fn terminate_has_run_when_stop_returns_and_a_second_stop_is_noproc() {
+    let _watchdog = support::watchdog();
     let log = Log::default();
     let name = unique_name("worker");
     let server = Worker::start_named(&name, worker(&log, 30)).await.unwrap();
-    within(LIMIT, server.stop()).await.unwrap();
+    within(LIMIT, "the server to stop", server.stop())
+        .await
+        .unwrap();
     assert_eq!(log.events(), ["terminate after 0: normal"]);
     assert!(!server.is_alive());
     assert_eq!(server.exit_reason(), Some(ExitReason::Normal));
     assert!(genserver::whereis::<Worker>(&name).is_none());
     assert_eq!(
-        within(LIMIT, server.stop()).await.unwrap_err(),
+        within(LIMIT, "the server to stop", server.stop())
+            .await
+            .unwrap_err(),
         StopError::NoProc
     );
 }
 
 #[tokio::test]
 async fn stop_takes_its_turn_and_callers_queued_behind_it_get_the_reason() {
+    let _watchdog = support::watchdog();
     let log = Log::default();
     let server = Worker::start(worker(&log, 0)).await.unwrap();
     let (before, stopped, after) = tokio::join!(
@@ -87,6 +93,7 @@ async fn stop_takes_its_turn_and_callers_queued_behind_it_get_the_reason() {
 
 #[tokio::test]
 async fn a_custom_reason_reaches_terminate() {
+    let _watchdog = support::watchdog();
     let log = Log::default();
     let server = Worker::start(worker(&log, 0)).await.unwrap();
     server
@@ -98,6 +105,7 @@ async fn a_custom_reason_reaches_terminate() {
 
 #[tokio::test(start_paused = true)]
 async fn a_stop_timeout_returns_timeout_and_the_server_goes_on_stopping() {
+    let _watchdog = support::watchdog();
     // OTP's `stop/3` (proc_lib): the caller gets `timeout`; the server is
     // not killed, and exits with the reason asked for once `terminate` ends.
     let log = Log::default();
@@ -111,7 +119,12 @@ async fn a_stop_timeout_returns_timeout_and_the_server_goes_on_stopping() {
         .unwrap_err();
     assert_eq!(error, StopError::Timeout);
     assert!(log.events().is_empty(), "terminate is still running");
-    let exited = within(Duration::from_secs(120), server.exited()).await;
+    let exited = within(
+        Duration::from_secs(120),
+        "the server's exit",
+        server.exited(),
+    )
+    .await;
     assert_eq!(exited, ExitReason::Shutdown);
     assert_eq!(log.events(), ["terminate after 0: shutdown"]);
     assert!(genserver::whereis::<Worker>(&name).is_none());
@@ -119,6 +132,7 @@ async fn a_stop_timeout_returns_timeout_and_the_server_goes_on_stopping() {
 
 #[tokio::test]
 async fn kill_stops_at_once_without_terminate_and_frees_the_name() {
+    let _watchdog = support::watchdog();
     let log = Log::default();
     let name = unique_name("killed");
     let server = Worker::start_named(&name, worker(&log, 0)).await.unwrap();
@@ -135,7 +149,9 @@ async fn kill_stops_at_once_without_terminate_and_frees_the_name() {
         }
     });
     tokio::time::sleep(Duration::from_millis(20)).await;
-    within(LIMIT, server.kill()).await.unwrap();
+    within(LIMIT, "the server to be killed", server.kill())
+        .await
+        .unwrap();
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(server.exit_reason(), Some(ExitReason::Killed));
     assert!(
@@ -144,22 +160,31 @@ async fn kill_stops_at_once_without_terminate_and_frees_the_name() {
     );
     assert!(log.events().is_empty(), "terminate did not run");
     assert_eq!(
-        within(LIMIT, busy).await.unwrap().unwrap_err(),
+        within(LIMIT, "the task `busy`", busy)
+            .await
+            .unwrap()
+            .unwrap_err(),
         CallError::Exit(ExitReason::Killed)
     );
     assert_eq!(
-        within(LIMIT, queued).await.unwrap().unwrap_err(),
+        within(LIMIT, "the task `queued`", queued)
+            .await
+            .unwrap()
+            .unwrap_err(),
         CallError::Exit(ExitReason::Killed)
     );
     assert_eq!(server.work(0).await.unwrap_err(), CallError::NoProc);
     assert_eq!(
-        within(LIMIT, server.kill()).await.unwrap_err(),
+        within(LIMIT, "the server to be killed", server.kill())
+            .await
+            .unwrap_err(),
         StopError::NoProc
     );
 }
 
 #[tokio::test(start_paused = true)]
 async fn kill_cuts_a_stop_that_overran_its_timeout_short() {
+    let _watchdog = support::watchdog();
     let log = Log::default();
     let server = Worker::start(worker(&log, 60_000)).await.unwrap();
     let error = server
@@ -167,7 +192,9 @@ async fn kill_cuts_a_stop_that_overran_its_timeout_short() {
         .await
         .unwrap_err();
     assert_eq!(error, StopError::Timeout);
-    within(LIMIT, server.kill()).await.unwrap();
+    within(LIMIT, "the server to be killed", server.kill())
+        .await
+        .unwrap();
     assert_eq!(server.exit_reason(), Some(ExitReason::Killed));
     assert!(log.events().is_empty(), "terminate was cut short");
 }
@@ -184,6 +211,7 @@ impl SelfKiller {
 
 #[tokio::test]
 async fn a_server_cannot_wait_for_its_own_kill() {
+    let _watchdog = support::watchdog();
     let server = SelfKiller::start(SelfKiller).await.unwrap();
     assert_eq!(
         server.kill_self().await.unwrap(),
@@ -194,6 +222,7 @@ async fn a_server_cannot_wait_for_its_own_kill() {
 
 #[tokio::test]
 async fn dropping_the_last_handle_stops_the_server_after_its_queued_messages() {
+    let _watchdog = support::watchdog();
     let log = Log::default();
     let server = Worker::start(worker(&log, 0)).await.unwrap();
     let copy = server.clone();
@@ -210,17 +239,21 @@ async fn dropping_the_last_handle_stops_the_server_after_its_queued_messages() {
 
 #[tokio::test]
 async fn a_named_server_outlives_its_handles() {
+    let _watchdog = support::watchdog();
     let log = Log::default();
     let name = unique_name("kept");
     drop(Worker::start_named(&name, worker(&log, 0)).await.unwrap());
     let found = genserver::whereis::<Worker>(&name).expect("still registered");
     assert_eq!(found.work(0).await.unwrap(), 1);
-    within(LIMIT, found.stop()).await.unwrap();
+    within(LIMIT, "the server found by name to stop", found.stop())
+        .await
+        .unwrap();
     assert_eq!(log.events(), ["terminate after 1: normal"]);
 }
 
 #[test]
 fn a_runtime_shutting_down_kills_its_servers_and_frees_their_names() {
+    let _watchdog = support::watchdog();
     let name = unique_name("runtime-bound");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -250,6 +283,7 @@ impl Named {
 /// refused it (the name is freed before the mailbox closes).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_name_never_leads_to_a_server_that_refuses_messages() {
+    let _watchdog = support::watchdog();
     let name = unique_name("churn");
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut lookers = Vec::new();
@@ -276,7 +310,7 @@ async fn a_name_never_leads_to_a_server_that_refuses_messages() {
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for looker in lookers {
-        assert_eq!(within(LIMIT, looker).await.unwrap(), 0);
+        assert_eq!(within(LIMIT, "the task `looker`", looker).await.unwrap(), 0);
     }
 }
 
@@ -303,6 +337,7 @@ impl Holder {
 /// breaks it, and both stop once the outside handles are gone.
 #[tokio::test]
 async fn a_cycle_of_handles_keeps_servers_running_and_a_weak_side_breaks_it() {
+    let _watchdog = support::watchdog();
     for weakly in [false, true] {
         let a = Holder::start(Holder {
             strong: None,
@@ -345,6 +380,7 @@ impl Blocker {
 /// (the README says so).
 #[tokio::test(flavor = "current_thread")]
 async fn a_blocking_handler_holds_up_the_timeout_on_one_thread() {
+    let _watchdog = support::watchdog();
     let blocker = Blocker::start(Blocker).await.unwrap();
     let started = Instant::now();
     let reply = blocker.block(150).timeout(Duration::from_millis(20)).await;
@@ -356,9 +392,13 @@ async fn a_blocking_handler_holds_up_the_timeout_on_one_thread() {
 /// on the other worker (the README says so).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blocking_handler_does_not_hold_up_the_timeout_on_two_workers() {
+    let _watchdog = support::watchdog();
     let blocker = Blocker::start(Blocker).await.unwrap();
     let started = Instant::now();
-    let reply = blocker.block(1_000).timeout(Duration::from_millis(20)).await;
+    let reply = blocker
+        .block(1_000)
+        .timeout(Duration::from_millis(20))
+        .await;
     assert_eq!(reply, Err(CallError::Timeout));
     assert!(started.elapsed() < Duration::from_millis(500));
 }

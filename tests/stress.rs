@@ -26,6 +26,7 @@ impl Racer {
 /// name leads to the winner, and once it stops the name is free.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sixty_four_racers_for_one_name() {
+    let _watchdog = support::watchdog();
     for _ in 0..500 {
         let name = unique_name("race");
         let barrier = Arc::new(Barrier::new(64));
@@ -41,7 +42,7 @@ async fn sixty_four_racers_for_one_name() {
         let mut winners = Vec::new();
         let mut losers = Vec::new();
         for racer in racers {
-            match within(LIMIT, racer).await.unwrap() {
+            match within(LIMIT, "the task `racer`", racer).await.unwrap() {
                 Ok(server) => winners.push(server),
                 Err(StartError::AlreadyStarted(existing)) => losers.push(existing),
                 Err(other) => panic!("a racer failed otherwise: {other}"),

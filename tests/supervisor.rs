@@ -19,6 +19,7 @@ use worker::{Event, Harness, LIMIT, Mode, child, states, supervise};
 /// each running `terminate` with `shutdown`.
 #[tokio::test]
 async fn order_of_children() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let supervisor = supervise(
         SupervisorOptions::default(),
@@ -37,6 +38,7 @@ async fn order_of_children() {
 /// ignored child is kept, not running; an ignored temporary one is not kept.
 #[tokio::test]
 async fn sup_start_ignore_child() {
+    let _watchdog = support::watchdog();
     let h = Harness::new();
     let supervisor = supervise(
         SupervisorOptions::default(),
@@ -62,6 +64,7 @@ async fn sup_start_ignore_child() {
 /// reverse order.
 #[tokio::test]
 async fn sup_start_child_returns_error() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let started = Supervisor::start(
         SupervisorOptions::default(),
@@ -83,6 +86,7 @@ async fn sup_start_child_returns_error() {
 /// `permanent_abnormal`, `transient_abnormal`, `temporary_abnormal`.
 #[tokio::test]
 async fn restart_types() {
+    let _watchdog = support::watchdog();
     let normal = ExitReason::Normal;
     let shutdown = ExitReason::shutdown("some_info");
     let died = ExitReason::custom("died");
@@ -104,7 +108,10 @@ async fn restart_types() {
         let supervisor = supervise(SupervisorOptions::default(), vec![spec]).await;
         let first = child(&supervisor, "child").await;
         first.quit(reason.clone()).unwrap();
-        assert_eq!(within(LIMIT, first.exited()).await, reason);
+        assert_eq!(
+            within(LIMIT, "the first server's exit", first.exited()).await,
+            reason
+        );
         if after == Some("running") {
             let again = h.started(2).await[1].1;
             assert_ne!(again, first.id());
@@ -118,6 +125,7 @@ async fn restart_types() {
 /// `one_for_one`: only the child that stopped is restarted.
 #[tokio::test]
 async fn one_for_one() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let supervisor = supervise(
         SupervisorOptions::new(Strategy::OneForOne),
@@ -139,6 +147,7 @@ async fn one_for_one() {
 /// `one_for_all`: every other child is stopped, then all start again in order.
 #[tokio::test]
 async fn one_for_all() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let supervisor = supervise(
         SupervisorOptions::new(Strategy::OneForAll),
@@ -161,6 +170,7 @@ async fn one_for_all() {
 /// of those start again; those before it keep running.
 #[tokio::test]
 async fn rest_for_one() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let supervisor = supervise(
         SupervisorOptions::new(Strategy::RestForOne),
@@ -184,6 +194,7 @@ async fn rest_for_one() {
 /// died is not restarted, and is forgotten.
 #[tokio::test]
 async fn temporary_bystander() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let supervisor = supervise(
         SupervisorOptions::new(Strategy::OneForAll),
@@ -202,6 +213,7 @@ async fn temporary_bystander() {
 /// stops the other children and the supervisor, with `shutdown`.
 #[tokio::test]
 async fn restart_storm_exceeds_intensity() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let supervisor = supervise(
         SupervisorOptions::default().max_restarts(2),
@@ -216,7 +228,7 @@ async fn restart_storm_exceeds_intensity() {
     // A third restart within 5 s would be one too many.
     child(&supervisor, "storm").await.crash().unwrap();
     assert_eq!(
-        within(LIMIT, supervisor.exited()).await,
+        within(LIMIT, "the supervisor's exit", supervisor.exited()).await,
         ExitReason::Shutdown
     );
     let mut terminated = Vec::new();
@@ -230,6 +242,7 @@ async fn restart_storm_exceeds_intensity() {
 /// the limit.
 #[tokio::test(start_paused = true)]
 async fn multiple_restarts() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let supervisor = supervise(
         SupervisorOptions::default()
@@ -260,7 +273,7 @@ async fn multiple_restarts() {
     tokio::time::sleep(Duration::from_secs(6)).await;
     child(&supervisor, "child").await.crash().unwrap();
     assert_eq!(
-        within(LIMIT, supervisor.exited()).await,
+        within(LIMIT, "the supervisor's exit", supervisor.exited()).await,
         ExitReason::Shutdown
     );
 }
@@ -270,6 +283,7 @@ async fn multiple_restarts() {
 /// running `terminate`.
 #[tokio::test]
 async fn dropping_the_top_handle_stops_the_tree() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let inner = Supervisor::child_spec(
         SupervisorOptions::default(),
@@ -279,7 +293,10 @@ async fn dropping_the_top_handle_stops_the_tree() {
     h.started(3).await;
     let monitor = top.monitor();
     drop(top);
-    assert_eq!(within(LIMIT, monitor).await.reason, ExitReason::Normal);
+    assert_eq!(
+        within(LIMIT, "the task `monitor`", monitor).await.reason,
+        ExitReason::Normal
+    );
     for tag in ["c", "b", "a"] {
         assert_eq!(h.next().await, Event::Terminated(tag, ExitReason::Shutdown));
     }
@@ -290,6 +307,7 @@ async fn dropping_the_top_handle_stops_the_tree() {
 /// supervisor before the runtime goes for an orderly shutdown.
 #[test]
 fn a_runtime_shutdown_kills_the_tree_without_terminate() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -313,6 +331,7 @@ fn a_runtime_shutdown_kills_the_tree_without_terminate() {
 /// the restart, also on a multi-threaded runtime.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_supervisor_has_the_notice_before_anyone_sees_the_exit() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let options = SupervisorOptions::default().max_restarts(u32::MAX);
     let supervisor = supervise(options, vec![h.worker("child")]).await;
@@ -320,7 +339,7 @@ async fn the_supervisor_has_the_notice_before_anyone_sees_the_exit() {
     for _ in 0..500 {
         let before = child(&supervisor, "child").await;
         before.quit(ExitReason::custom("again")).unwrap();
-        within(LIMIT, before.exited()).await;
+        within(LIMIT, "the earlier server's exit", before.exited()).await;
         let after = child(&supervisor, "child").await;
         assert_ne!(
             after.id(),
@@ -347,6 +366,7 @@ impl Gated {
 /// `start_child` on a stopped supervisor is `NoProc`.
 #[tokio::test]
 async fn dynamic_starts_do_not_queue_behind_each_other() {
+    let _watchdog = support::watchdog();
     let rooms = DynamicSupervisor::start(DynamicSupervisorOptions::new())
         .await
         .unwrap();
@@ -358,11 +378,21 @@ async fn dynamic_starts_do_not_queue_behind_each_other() {
     tokio::task::yield_now().await;
     let open = std::sync::Arc::new(tokio::sync::Notify::new());
     open.notify_one();
-    let quick = within(LIMIT, rooms.start_child(Gated::child_spec(open))).await;
+    let quick = within(
+        LIMIT,
+        "the reply to start_child",
+        rooms.start_child(Gated::child_spec(open)),
+    )
+    .await;
     assert!(quick.is_ok(), "started while the other waits in init");
     assert!(!slow.is_finished());
     gate.notify_one();
-    assert!(within(LIMIT, slow).await.unwrap().is_ok());
+    assert!(
+        within(LIMIT, "the task `slow`", slow)
+            .await
+            .unwrap()
+            .is_ok()
+    );
     assert_eq!(rooms.count_children().await.unwrap().active, 2);
     rooms.stop().await.unwrap();
     let late = std::sync::Arc::new(tokio::sync::Notify::new());

@@ -26,6 +26,7 @@ fn fail_after(starts: usize) -> Mode {
 /// stopped; `terminate_child` ends the loop.
 #[tokio::test]
 async fn hanging_restart_loop() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let supervisor = supervise(
         SupervisorOptions::default().max_restarts(u32::MAX),
@@ -71,6 +72,7 @@ async fn hanging_restart_loop() {
 /// supervisor gives up, stopping its other children.
 #[tokio::test]
 async fn one_for_one_escalation() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let supervisor = supervise(
         SupervisorOptions::default().max_restarts(4),
@@ -80,7 +82,7 @@ async fn one_for_one_escalation() {
     h.started(2).await;
     child(&supervisor, "child").await.crash().unwrap();
     assert_eq!(
-        within(LIMIT, supervisor.exited()).await,
+        within(LIMIT, "the supervisor's exit", supervisor.exited()).await,
         ExitReason::Shutdown
     );
     let mut events = Vec::new();
@@ -95,6 +97,7 @@ async fn one_for_one_escalation() {
 /// group is tried again.
 #[tokio::test]
 async fn one_for_all_other_child_fails_restart() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let supervisor = supervise(
         SupervisorOptions::new(Strategy::OneForAll).max_restarts(3),
@@ -104,7 +107,7 @@ async fn one_for_all_other_child_fails_restart() {
     h.started(2).await;
     child(&supervisor, "a").await.crash().unwrap();
     assert_eq!(
-        within(LIMIT, supervisor.exited()).await,
+        within(LIMIT, "the supervisor's exit", supervisor.exited()).await,
         ExitReason::Shutdown
     );
     let mut starts_of_a = 0;
@@ -124,6 +127,7 @@ async fn one_for_all_other_child_fails_restart() {
 /// failed child and those after it, never those before it.
 #[tokio::test]
 async fn rest_for_one_other_child_fails_restart() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let supervisor = supervise(
         SupervisorOptions::new(Strategy::RestForOne).max_restarts(3),
@@ -132,7 +136,7 @@ async fn rest_for_one_other_child_fails_restart() {
     .await;
     h.started(3).await;
     child(&supervisor, "b").await.crash().unwrap();
-    within(LIMIT, supervisor.exited()).await;
+    within(LIMIT, "the supervisor's exit", supervisor.exited()).await;
     let mut events = Vec::new();
     while let Ok(event) = h.receiver.try_recv() {
         events.push(event);
@@ -158,6 +162,7 @@ async fn rest_for_one_other_child_fails_restart() {
 /// child stops as its shutdown says; one that ignores it is killed.
 #[tokio::test(start_paused = true)]
 async fn shutdown_of_each_kind() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let supervisor = supervise(
         SupervisorOptions::default(),
@@ -211,6 +216,7 @@ async fn shutdown_of_each_kind() {
 /// `delete_child` answer in each state.
 #[tokio::test]
 async fn child_adm() {
+    let _watchdog = support::watchdog();
     let h = Harness::new();
     let supervisor = supervise(SupervisorOptions::default(), vec![]).await;
     let running = supervisor
@@ -294,6 +300,7 @@ async fn child_adm() {
 /// that clients looking the name up find the new one.
 #[tokio::test]
 async fn a_named_child_is_found_again_after_a_restart() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let name = support::unique_name("supervised");
     let config = Config {
@@ -321,6 +328,7 @@ async fn a_named_child_is_found_again_after_a_restart() {
 /// top one stops the whole tree, depth first, in reverse order.
 #[tokio::test]
 async fn tree() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let inner = Supervisor::child_spec(
         SupervisorOptions::default(),
@@ -357,6 +365,7 @@ async fn tree() {
 /// stops do not hold it up, and each keeps its own reason.
 #[tokio::test]
 async fn sup_stop_race() {
+    let _watchdog = support::watchdog();
     let h = Harness::new();
     let reasons = [
         ExitReason::Normal,
@@ -374,7 +383,9 @@ async fn sup_stop_race() {
     for (server, reason) in children.iter().zip(&reasons) {
         server.quit(reason.clone()).unwrap();
     }
-    within(LIMIT, supervisor.stop()).await.unwrap();
+    within(LIMIT, "the supervisor to stop", supervisor.stop())
+        .await
+        .unwrap();
     for (server, reason) in children.iter().zip(&reasons) {
         assert_eq!(server.exit_reason().as_ref(), Some(reason));
     }
@@ -384,6 +395,7 @@ async fn sup_stop_race() {
 /// ends stopped and is not restarted afterwards.
 #[tokio::test]
 async fn a_crash_racing_terminate_child() {
+    let _watchdog = support::watchdog();
     let h = Harness::new();
     for _ in 0..20 {
         let supervisor = supervise(SupervisorOptions::default(), vec![h.worker("child")]).await;
@@ -404,13 +416,14 @@ async fn a_crash_racing_terminate_child() {
 /// its children in order and exit with the same reason.
 #[tokio::test]
 async fn a_supervisor_stops_with_its_parent() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let children = vec![h.worker("a"), h.worker("b")];
     let parent = Parent::start(Parent).await.unwrap();
     let supervisor = parent.supervise(children).await.unwrap();
     h.started(2).await;
     parent.crash().unwrap();
-    let reason = within(LIMIT, supervisor.exited()).await;
+    let reason = within(LIMIT, "the supervisor's exit", supervisor.exited()).await;
     assert_eq!(reason.panic_message(), Some("the parent crashed"));
     assert_eq!(h.next().await, Event::Terminated("b", ExitReason::Shutdown));
     assert_eq!(h.next().await, Event::Terminated("a", ExitReason::Shutdown));
@@ -436,6 +449,7 @@ impl Parent {
 /// A start function that does not link the child: the supervisor links it.
 #[tokio::test]
 async fn a_child_started_without_a_link_is_linked() {
+    let _watchdog = support::watchdog();
     let mut h = Harness::new();
     let config = Config {
         tag: "unlinked",

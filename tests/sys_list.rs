@@ -1,7 +1,7 @@
 //! `genserver::sys` across servers: the list of running servers
 //! (`Process.list/0` with `Process.info/1`), with their parents, links and
-//! monitors, under churn; the crash reports kept; and how a state is shown
-//! whatever its `Debug` does. Each test names the case of OTP's
+//! monitors, under churn; and the crash reports kept (how a state is shown
+//! whatever its `Debug` does is in `tests/sys_shown.rs`). Each test names the case of OTP's
 //! `gen_server_SUITE.erl` it ports, where there is one.
 
 #![allow(missing_docs)]
@@ -10,17 +10,15 @@ mod support;
 
 use std::any::type_name;
 use std::collections::{BTreeSet, HashSet};
-use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use genserver::prelude::*;
-use genserver::sys::{self, ProcessInfo, SysError};
+use genserver::sys::{self, ProcessInfo};
 use genserver::{Keys, LinkError, Registry, ServerId};
 use support::{unique_name, within};
 use tokio::sync::Notify;
-use tokio::time::Instant;
 
 const LIMIT: Duration = Duration::from_secs(5);
 
@@ -84,12 +82,19 @@ fn listed(id: ServerId) -> Option<ProcessInfo> {
 /// A running server is listed with what it is; once stopped, it is not.
 #[tokio::test]
 async fn processes_lists_a_running_server_until_it_stops() {
+    let _watchdog = support::watchdog();
     let name = unique_name("sys-listed");
     let server = Worker::start_named(name.clone(), Worker::default())
         .await
         .unwrap();
-    assert_eq!(within(LIMIT, server.ping()).await, Ok(1));
-    assert_eq!(within(LIMIT, server.ping()).await, Ok(2));
+    assert_eq!(
+        within(LIMIT, "the reply to ping", server.ping()).await,
+        Ok(1)
+    );
+    assert_eq!(
+        within(LIMIT, "the reply to ping", server.ping()).await,
+        Ok(2)
+    );
     let info = listed(server.id()).expect("listed");
     assert_eq!(info.server.id(), server.id());
     assert_eq!(info.name.as_deref(), Some(&*name));
@@ -102,7 +107,9 @@ async fn processes_lists_a_running_server_until_it_stops() {
     assert!(all.windows(2).all(|pair| pair[0].id < pair[1].id), "by id");
     drop((info, all));
 
-    within(LIMIT, server.stop()).await.unwrap();
+    within(LIMIT, "the server to stop", server.stop())
+        .await
+        .unwrap();
     assert!(
         listed(server.id()).is_none(),
         "a stopped server is not listed"
@@ -112,15 +119,20 @@ async fn processes_lists_a_running_server_until_it_stops() {
 /// Links both ways, and monitors (a registry's among them) on the target.
 #[tokio::test]
 async fn processes_shows_links_and_monitors() {
+    let _watchdog = support::watchdog();
     let watcher = Watcher::start(Watcher).await.unwrap();
     let linked = Worker::start(Worker::default()).await.unwrap();
     let target = Worker::start(Worker::default()).await.unwrap();
     let link = watcher.link_to(AnyRef::from(linked.clone()));
-    assert_eq!(within(LIMIT, link).await, Ok(Ok(())));
+    assert_eq!(within(LIMIT, "the task `link`", link).await, Ok(Ok(())));
     for _ in 0..2 {
-        within(LIMIT, watcher.watch(AnyRef::from(target.clone())))
-            .await
-            .unwrap();
+        within(
+            LIMIT,
+            "the reply to watch",
+            watcher.watch(AnyRef::from(target.clone())),
+        )
+        .await
+        .unwrap();
     }
     let info = listed(watcher.id()).expect("listed");
     assert_eq!(
@@ -141,7 +153,9 @@ async fn processes_shows_links_and_monitors() {
     registry.unregister(&target, &1);
     assert_eq!(listed(target.id()).expect("listed").monitors, 2);
 
-    within(LIMIT, linked.stop()).await.unwrap();
+    within(LIMIT, "the linked server to stop", linked.stop())
+        .await
+        .unwrap();
     let info = listed(watcher.id()).expect("a normal exit does not spread");
     assert!(info.links.is_empty(), "{info:?}");
 }
@@ -150,16 +164,29 @@ async fn processes_shows_links_and_monitors() {
 /// in its status; the supervisor lists it among its links.
 #[tokio::test]
 async fn a_supervised_server_has_its_supervisor_as_parent() {
+    let _watchdog = support::watchdog();
     let spec = Worker::child_spec(Worker::default()).id("worker");
     let options = SupervisorOptions::new(Strategy::OneForOne);
-    let supervisor = within(LIMIT, Supervisor::start(options, vec![spec]))
-        .await
-        .unwrap();
-    let children = within(LIMIT, supervisor.which_children()).await.unwrap();
+    let supervisor = within(
+        LIMIT,
+        "the start of Supervisor",
+        Supervisor::start(options, vec![spec]),
+    )
+    .await
+    .unwrap();
+    let children = within(
+        LIMIT,
+        "the reply to which_children",
+        supervisor.which_children(),
+    )
+    .await
+    .unwrap();
     let genserver::supervisor::ChildState::Running(child) = children[0].state.clone() else {
         panic!("the child runs: {children:?}")
     };
-    let status = within(LIMIT, sys::get_status(&child)).await.unwrap();
+    let status = within(LIMIT, "the reply to get_status", sys::get_status(&child))
+        .await
+        .unwrap();
     assert_eq!(status.parent, Some(supervisor.id()));
     assert_eq!(status.type_name, type_name::<Worker>());
 
@@ -173,7 +200,9 @@ async fn a_supervised_server_has_its_supervisor_as_parent() {
     assert_eq!(info.type_name, type_name::<Supervisor>());
     assert_eq!((info.parent, info.links), (None, vec![child.id()]));
 
-    within(LIMIT, supervisor.stop()).await.unwrap();
+    within(LIMIT, "the supervisor to stop", supervisor.stop())
+        .await
+        .unwrap();
     assert!(listed(supervisor.id()).is_none() && listed(child.id()).is_none());
 }
 
@@ -182,6 +211,7 @@ async fn a_supervised_server_has_its_supervisor_as_parent() {
 /// out, since a handle from the list would keep it running.
 #[tokio::test(start_paused = true)]
 async fn a_server_no_handle_reaches_is_not_listed() {
+    let _watchdog = support::watchdog();
     let gate = Arc::new(Notify::new());
     let server = Worker::start(Worker::default()).await.unwrap();
     server.wait(Arc::clone(&gate)).unwrap();
@@ -193,7 +223,10 @@ async fn a_server_no_handle_reaches_is_not_listed() {
     // Leaving it out took no count and gave none back.
     assert!(weak.upgrade().is_none(), "still no handle");
     gate.notify_one();
-    assert_eq!(within(LIMIT, down).await.reason, ExitReason::Normal);
+    assert_eq!(
+        within(LIMIT, "the task `down`", down).await.reason,
+        ExitReason::Normal
+    );
 }
 
 /// Eight tasks start and stop 500 servers each while another lists them:
@@ -201,6 +234,7 @@ async fn a_server_no_handle_reaches_is_not_listed() {
 /// are always listed, and none of the churned is left.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn processes_under_churn() {
+    let _watchdog = support::watchdog();
     let mut residents = Vec::new();
     for _ in 0..3 {
         residents.push(Worker::start(Worker::default()).await.unwrap());
@@ -251,10 +285,12 @@ async fn processes_under_churn() {
         })
         .collect();
     for churner in churners {
-        within(Duration::from_secs(60), churner).await.unwrap();
+        within(Duration::from_secs(60), "the task `churner`", churner)
+            .await
+            .unwrap();
     }
     done.store(true, Ordering::Release);
-    let rounds = within(LIMIT, lister).await.unwrap();
+    let rounds = within(LIMIT, "the task `lister`", lister).await.unwrap();
     assert!(rounds > 0);
 
     let all = sys::processes();
@@ -275,11 +311,14 @@ async fn processes_under_churn() {
 /// it was handling (recorded while traced) and its state.
 #[tokio::test]
 async fn recent_crashes_report_a_panic() {
+    let _watchdog = support::watchdog();
     let _ring = RING.lock().await;
     let server = Worker::start(Worker::default()).await.unwrap();
-    within(LIMIT, sys::trace(&server, true)).await.unwrap();
+    within(LIMIT, "the reply to trace", sys::trace(&server, true))
+        .await
+        .unwrap();
     server.crash("crashed on purpose".into()).unwrap();
-    let reason = within(LIMIT, server.exited()).await;
+    let reason = within(LIMIT, "the server's exit", server.exited()).await;
     assert_eq!(reason, ExitReason::Panic("crashed on purpose".into()));
     let crashes = sys::recent_crashes();
     let report = crashes.iter().find(|report| report.id == server.id());
@@ -297,14 +336,16 @@ async fn recent_crashes_report_a_panic() {
     // last message is recorded.
     let server = Worker::start(Worker::default()).await.unwrap();
     server.crash("again".into()).unwrap();
-    within(LIMIT, server.exited()).await;
+    within(LIMIT, "the server's exit", server.exited()).await;
     let crashes = sys::recent_crashes();
     let report = crashes.iter().find(|report| report.id == server.id());
     assert_eq!(report.expect("a report").message, None);
 
     // An orderly stop is not a crash.
     let server = Worker::start(Worker::default()).await.unwrap();
-    within(LIMIT, server.stop()).await.unwrap();
+    within(LIMIT, "the server to stop", server.stop())
+        .await
+        .unwrap();
     let crashes = sys::recent_crashes();
     assert!(crashes.iter().all(|report| report.id != server.id()));
 }
@@ -316,12 +357,13 @@ static RING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// The last 64 crash reports are kept, the newest last.
 #[tokio::test]
 async fn recent_crashes_keeps_the_last_64() {
+    let _watchdog = support::watchdog();
     let _ring = RING.lock().await;
     let mut ids = Vec::new();
     for n in 0..70 {
         let server = Worker::start(Worker::default()).await.unwrap();
         server.crash(format!("crash {n}")).unwrap();
-        within(LIMIT, server.exited()).await;
+        within(LIMIT, "the server's exit", server.exited()).await;
         ids.push(server.id());
     }
     let crashes = sys::recent_crashes();
@@ -331,149 +373,4 @@ async fn recent_crashes_keeps_the_last_64() {
     assert!(!kept.contains(&ids[0]), "the oldest is gone");
     let ours: Vec<ServerId> = kept.into_iter().filter(|id| ids.contains(id)).collect();
     assert!(ours.windows(2).all(|pair| pair[0] < pair[1]), "newest last");
-}
-
-// How a state is shown, whatever its `Debug` (and `Clone`) does.
-
-/// A state whose `Debug` is hand-written to hide a secret: OTP's
-/// `format_status/1`.
-struct Login {
-    user: String,
-    #[expect(dead_code, reason = "the secret: nothing shows it")]
-    password: String,
-}
-
-impl fmt::Debug for Login {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Login")
-            .field("user", &self.user)
-            .field("password", &"<redacted>")
-            .finish()
-    }
-}
-
-/// A state with no `Debug`.
-struct Opaque;
-
-/// A state whose `Debug` output is huge.
-#[derive(Debug)]
-struct Huge(#[expect(dead_code, reason = "read by its Debug only")] Vec<u8>);
-
-/// A state whose `Debug` shows three-byte characters.
-#[derive(Debug)]
-struct Wide(#[expect(dead_code, reason = "read by its Debug only")] String);
-
-#[gen_server]
-impl Wide {
-    #[cast]
-    fn nothing(&mut self) {}
-}
-
-/// A state whose `Debug` panics.
-struct Bomb;
-
-impl fmt::Debug for Bomb {
-    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
-        panic!("Debug of Bomb exploded")
-    }
-}
-
-/// A state whose `Clone` panics.
-struct Fragile;
-
-impl Clone for Fragile {
-    fn clone(&self) -> Self {
-        panic!("Clone of Fragile panicked")
-    }
-}
-
-macro_rules! pingable {
-    ($($state:ident),*) => {$(
-        #[gen_server]
-        impl $state {
-            #[call]
-            fn ping(&self) -> &'static str {
-                "pong"
-            }
-        }
-    )*};
-}
-
-pingable!(Login, Opaque, Huge, Bomb, Fragile);
-
-/// `gen_server_SUITE: call_format_status`: a hand-written `Debug` decides
-/// what is shown; the secret is not.
-#[tokio::test]
-async fn format_state_shows_a_hand_written_debug_that_hides_a_secret() {
-    let login = Login {
-        user: "ada".into(),
-        password: "hunter2".into(),
-    };
-    let server = Login::start(login).await.unwrap();
-    let shown = within(LIMIT, sys::format_state(&server)).await.unwrap();
-    assert_eq!(shown, r#"Login { user: "ada", password: "<redacted>" }"#);
-    let status = within(LIMIT, sys::get_status(&server)).await.unwrap();
-    assert!(!status.state.contains("hunter2"), "{}", status.state);
-}
-
-#[tokio::test]
-async fn format_state_of_a_state_without_debug_says_so() {
-    let server = Opaque::start(Opaque).await.unwrap();
-    let expected = format!(
-        "<{} does not implement Debug>",
-        std::any::type_name::<Opaque>()
-    );
-    assert_eq!(
-        within(LIMIT, sys::format_state(&server)).await,
-        Ok(expected)
-    );
-}
-
-/// The cut falls between characters: `Wide("` and 1,363 `€` (3 bytes each)
-/// fill 4,095 bytes, and the next `€` would not fit.
-#[tokio::test]
-async fn a_cut_never_splits_a_character() {
-    let server = Wide::start(Wide("€".repeat(2_000))).await.unwrap();
-    let shown = within(LIMIT, sys::format_state(&server)).await.unwrap();
-    let expected = format!("Wide(\"{}…", "€".repeat(1_363));
-    assert_eq!(shown, expected);
-}
-
-#[tokio::test]
-async fn format_state_is_cut_after_4_kib() {
-    let server = Huge::start(Huge(vec![7; 100_000])).await.unwrap();
-    let shown = within(LIMIT, sys::format_state(&server)).await.unwrap();
-    assert_eq!(shown.len(), 4096 + '…'.len_utf8(), "{shown}");
-    assert!(shown.starts_with("Huge([7, 7, "), "{shown}");
-    assert!(shown.ends_with('…'), "{shown}");
-}
-
-/// A panic in the state's `Debug` is the request's own: the request still
-/// returns (the panic, shown), and the server runs on.
-#[tokio::test]
-async fn a_debug_that_panics_does_not_stop_the_server() {
-    let server = Bomb::start(Bomb).await.unwrap();
-    let shown = within(LIMIT, sys::format_state(&server)).await.unwrap();
-    assert_eq!(shown, "<formatting panicked: Debug of Bomb exploded>");
-    assert_eq!(within(LIMIT, server.ping()).await, Ok("pong"));
-    let status = within(LIMIT, sys::get_status(&server)).await.unwrap();
-    assert_eq!(status.state, shown);
-    assert_eq!(within(LIMIT, server.ping()).await, Ok("pong"));
-    assert!(server.is_alive());
-}
-
-/// `get_state` clones the state inside the server: a `Clone` that panics
-/// fails the request at once, as a replace function's panic does, and the
-/// server runs on.
-#[tokio::test(start_paused = true)]
-async fn get_state_with_a_clone_that_panics_fails_at_once() {
-    let server = Fragile::start(Fragile).await.unwrap();
-    let start = Instant::now();
-    let got = within(2 * sys::TIMEOUT, sys::get_state(&server)).await;
-    let (got, waited) = (got.map(|_| ()), start.elapsed());
-    assert!(
-        matches!(&got, Err(SysError::Panicked(m)) if &**m == "Clone of Fragile panicked"),
-        "{got:?} after {waited:?}"
-    );
-    assert_eq!(within(LIMIT, server.ping()).await, Ok("pong"));
 }

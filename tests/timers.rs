@@ -83,6 +83,7 @@ async fn clock() -> (ServerRef<Clock>, Log) {
 
 #[tokio::test(start_paused = true)]
 async fn send_after_to_self_arrives_after_the_delay_in_deadline_order() {
+    let _watchdog = support::watchdog();
     let (clock, log) = clock().await;
     clock.after(30, "c".into()).await.unwrap();
     clock.after(10, "a".into()).await.unwrap();
@@ -95,6 +96,7 @@ async fn send_after_to_self_arrives_after_the_delay_in_deadline_order() {
 
 #[tokio::test(start_paused = true)]
 async fn send_after_to_another_server() {
+    let _watchdog = support::watchdog();
     let (clock, log) = clock().await;
     let timer = genserver::send_after(
         &clock,
@@ -110,6 +112,7 @@ async fn send_after_to_another_server() {
 
 #[tokio::test(start_paused = true)]
 async fn an_interval_ticks_until_cancelled() {
+    let _watchdog = support::watchdog();
     let (clock, log) = clock().await;
     clock.every(10).unwrap();
     sleep(Duration::from_millis(35)).await;
@@ -127,6 +130,7 @@ async fn an_interval_ticks_until_cancelled() {
 
 #[tokio::test(start_paused = true)]
 async fn an_interval_to_another_server_skips_ticks_it_missed() {
+    let _watchdog = support::watchdog();
     let (clock, log) = clock().await;
     let mut n = 0;
     let timer = genserver::send_interval(&clock, Duration::from_millis(10), move || {
@@ -146,6 +150,7 @@ async fn an_interval_to_another_server_skips_ticks_it_missed() {
 
 #[tokio::test(start_paused = true)]
 async fn cancel_before_expiry_returns_true_and_nothing_arrives() {
+    let _watchdog = support::watchdog();
     let (clock, log) = clock().await;
     let timer = clock.after(50, "never".into()).await.unwrap();
     assert!(timer.cancel());
@@ -156,6 +161,7 @@ async fn cancel_before_expiry_returns_true_and_nothing_arrives() {
 
 #[tokio::test(start_paused = true)]
 async fn a_timer_cancelled_after_it_expired_but_before_it_was_handled_never_arrives() {
+    let _watchdog = support::watchdog();
     // On the BEAM the message would already be in the mailbox and must be
     // flushed by hand; here cancel takes it back.
     let (clock, log) = clock().await;
@@ -174,6 +180,7 @@ async fn a_timer_cancelled_after_it_expired_but_before_it_was_handled_never_arri
 
 #[tokio::test(start_paused = true)]
 async fn a_timer_cancelled_from_inside_the_server_never_arrives() {
+    let _watchdog = support::watchdog();
     let (clock, log) = clock().await;
     let timer = clock.after(10, "cancelled".into()).await.unwrap();
     assert!(clock.cancel(timer.clone()).await.unwrap());
@@ -184,6 +191,7 @@ async fn a_timer_cancelled_from_inside_the_server_never_arrives() {
 
 #[tokio::test(start_paused = true)]
 async fn a_timer_to_a_stopped_server_drops_quietly() {
+    let _watchdog = support::watchdog();
     let (clock, _log) = clock().await;
     clock.stop().await.unwrap();
     let timer = genserver::send_after(
@@ -212,6 +220,7 @@ impl Holder {
 
 #[tokio::test(start_paused = true)]
 async fn a_servers_timers_end_with_it_and_free_their_messages() {
+    let _watchdog = support::watchdog();
     let holder = Holder::start(Holder).await.unwrap();
     let witness = Arc::new(());
     let timer = genserver::send_after(
@@ -233,6 +242,7 @@ async fn a_servers_timers_end_with_it_and_free_their_messages() {
 
 #[tokio::test(start_paused = true)]
 async fn pending_timers_do_not_keep_an_unnamed_server_running() {
+    let _watchdog = support::watchdog();
     let holder = Holder::start(Holder).await.unwrap();
     let witness = Arc::new(());
     let _timer = genserver::send_after(
@@ -250,6 +260,7 @@ async fn pending_timers_do_not_keep_an_unnamed_server_running() {
 
 #[tokio::test(start_paused = true)]
 async fn many_timers_armed_and_cancelled_leave_nothing_behind() {
+    let _watchdog = support::watchdog();
     let holder = Holder::start(Holder).await.unwrap();
     let witness = Arc::new(());
     for _ in 0..10_000 {
@@ -272,6 +283,7 @@ async fn many_timers_armed_and_cancelled_leave_nothing_behind() {
 #[tokio::test]
 #[should_panic(expected = "the period must be longer than zero")]
 async fn an_interval_of_zero_is_refused() {
+    let _watchdog = support::watchdog();
     let holder = Holder::start(Holder).await.unwrap();
     let _ = genserver::send_interval(&holder, Duration::ZERO, || HolderInfo::Hold {
         tracked: Tracked(Arc::new(())),
@@ -280,6 +292,7 @@ async fn an_interval_of_zero_is_refused() {
 
 #[tokio::test(start_paused = true)]
 async fn an_earlier_timer_armed_from_outside_wakes_a_waiting_server() {
+    let _watchdog = support::watchdog();
     let (clock, log) = clock().await;
     clock.after(3_600_000, "late".into()).await.unwrap();
     // The server now sleeps until the late timer; an earlier one must wake it.
@@ -296,6 +309,7 @@ async fn an_earlier_timer_armed_from_outside_wakes_a_waiting_server() {
 
 #[tokio::test(start_paused = true)]
 async fn cancelling_one_timer_keeps_the_others() {
+    let _watchdog = support::watchdog();
     let (clock, log) = clock().await;
     let first = clock.after(10, "first".into()).await.unwrap();
     let _second = clock.after(20, "second".into()).await.unwrap();
@@ -306,12 +320,13 @@ async fn cancelling_one_timer_keeps_the_others() {
 
 #[tokio::test(start_paused = true)]
 async fn an_interval_whose_maker_panics_stops_its_server_only() {
+    let _watchdog = support::watchdog();
     let (clock, log) = clock().await;
     let (other, _) = self::clock().await;
     let _timer = genserver::send_interval(&clock, Duration::from_millis(10), || {
         panic!("no tick today")
     });
-    let reason = support::within(Duration::from_secs(5), clock.exited()).await;
+    let reason = support::within(Duration::from_secs(5), "the clock's exit", clock.exited()).await;
     assert_eq!(reason, ExitReason::Panic("no tick today".into()));
     assert!(log.events().is_empty());
     assert!(other.after(1, "still here".into()).await.is_ok());

@@ -50,10 +50,41 @@ pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-/// Awaits `future`, failing the test after `limit` instead of hanging (with
-/// paused time, the limit passes at once when nothing else can happen).
-pub async fn within<F: std::future::Future>(limit: Duration, future: F) -> F::Output {
+/// Awaits `future`, failing the test after `limit` instead of hanging, with
+/// a message naming `what` it waited for (with paused time, the limit
+/// passes at once when nothing else can happen).
+pub async fn within<F: std::future::Future>(limit: Duration, what: &str, future: F) -> F::Output {
     tokio::time::timeout(limit, future)
         .await
-        .unwrap_or_else(|_| panic!("not done within {limit:?}"))
+        .unwrap_or_else(|_| panic!("waited {limit:?} for {what}, in vain"))
+}
+
+/// How long a test may run before its [`watchdog`] aborts the process.
+pub const WATCHDOG_LIMIT: Duration = Duration::from_secs(60);
+
+/// Fails the whole test binary, loudly, if the test that calls this has
+/// not finished within [`WATCHDOG_LIMIT`]: a test that hangs (an await on
+/// a broken runtime that never completes) says which test it was instead
+/// of stalling CI. Its own thread does the waiting, so that it fires even
+/// when the test blocks its runtime's threads. Keep the guard alive for the
+/// whole test: `let _watchdog = support::watchdog();`.
+#[must_use = "the watchdog stands down when its guard is dropped"]
+pub fn watchdog() -> Watchdog {
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+            finished.recv_timeout(WATCHDOG_LIMIT)
+        {
+            eprintln!("test {test} did not finish within {WATCHDOG_LIMIT:?}: aborting");
+            std::process::abort();
+        }
+    });
+    Watchdog { _done: done }
+}
+
+/// Stands the [`watchdog`] down when dropped, at the end of the test
+/// (also when it fails).
+pub struct Watchdog {
+    _done: std::sync::mpsc::Sender<()>,
 }

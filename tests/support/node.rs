@@ -143,7 +143,9 @@ pub async fn node(trap: bool) -> (ServerRef<Node>, UnboundedReceiver<Event>) {
 }
 
 pub async fn next(events: &mut UnboundedReceiver<Event>) -> Event {
-    within(LIMIT, events.recv()).await.expect("an event")
+    within(LIMIT, "an event", events.recv())
+        .await
+        .expect("an event")
 }
 
 pub fn any(server: &ServerRef<Node>) -> AnyRef {

@@ -126,17 +126,21 @@ pub type Sup = ServerRef<DynamicSupervisor>;
 
 pub async fn supervisor(options: Options) -> Sup {
     let start = DynamicSupervisor::start(options);
-    within(LIMIT, start).await.expect("the supervisor starts")
+    within(LIMIT, "the supervisor's start", start)
+        .await
+        .expect("the supervisor starts")
 }
 
 /// The answer of a call, which must come.
 pub async fn ask<R>(call: impl Future<Output = Result<R, CallError>>) -> R {
-    within(LIMIT, call).await.expect("the server answers")
+    within(LIMIT, "the server's reply", call)
+        .await
+        .expect("the server answers")
 }
 
 /// `start_child/2`, which starts the child in the calling task.
 pub async fn start_child(sup: &Sup, spec: ChildSpec) -> Result<AnyRef, ChildError> {
-    within(LIMIT, sup.start_child(spec)).await
+    within(LIMIT, "the reply to start_child", sup.start_child(spec)).await
 }
 
 pub async fn start(sup: &Sup, spec: ChildSpec) -> AnyRef {
@@ -183,14 +187,19 @@ pub fn failed(reason: &str) -> Result<AnyRef, ChildError> {
 pub async fn assert_kill(child: &AnyRef, reason: ExitReason) {
     let worker = child.clone().downcast::<Worker>().expect("a worker");
     worker.quit(reason.clone()).expect("the child runs");
-    assert_eq!(within(LIMIT, child.exited()).await, reason);
+    assert_eq!(
+        within(LIMIT, "the child's exit", child.exited()).await,
+        reason
+    );
 }
 
 /// Elixir's `assert_kill(sup, :shutdown)`: stops the supervisor with
 /// `:shutdown`; gives each child's exit reason.
 pub async fn shut_down(sup: &Sup, children: &[AnyRef]) -> Vec<ExitReason> {
     let stop = sup.stop_with(SHUTDOWN, LIMIT);
-    within(LIMIT, stop).await.expect("stops with :shutdown");
+    within(LIMIT, "the supervisor to stop", stop)
+        .await
+        .expect("stops with :shutdown");
     let reasons = children.iter().map(AnyRef::exit_reason);
     reasons.map(|reason| reason.expect("stopped")).collect()
 }

@@ -114,7 +114,9 @@ impl Harness {
     }
 
     pub async fn next(&mut self) -> Event {
-        within(LIMIT, self.receiver.recv()).await.expect("an event")
+        within(LIMIT, "an event", self.receiver.recv())
+            .await
+            .expect("an event")
     }
 
     /// The ids of the next `n` servers started, by tag.
@@ -133,9 +135,13 @@ pub async fn supervise(
     options: SupervisorOptions,
     children: Vec<ChildSpec>,
 ) -> ServerRef<Supervisor> {
-    within(LIMIT, Supervisor::start(options, children))
-        .await
-        .expect("the supervisor starts")
+    within(
+        LIMIT,
+        "the start of Supervisor",
+        Supervisor::start(options, children),
+    )
+    .await
+    .expect("the supervisor starts")
 }
 
 pub async fn child(supervisor: &ServerRef<Supervisor>, id: &str) -> ServerRef<Worker> {
