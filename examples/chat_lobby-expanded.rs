@@ -221,6 +221,12 @@ where
     fn message_name(__genserver_message: &Self::Message) -> &'static str {
         MemberMsg::__genserver_name(__genserver_message)
     }
+    fn init_error_source(
+        __genserver_error: &Self::InitError,
+    ) -> ::core::option::Option<&(dyn ::core::error::Error + 'static)> {
+        use ::genserver::__private::{ShowError as _, ShowNoError as _};
+        (&&::genserver::__private::Show(__genserver_error)).__genserver_error()
+    }
     fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
         ::genserver::__private::format_state(
@@ -584,6 +590,12 @@ where
     }
     async fn terminate(&mut self, __genserver_reason: &::genserver::__private::ExitReason) {
         Self::terminate(self, __genserver_reason);
+    }
+    fn init_error_source(
+        __genserver_error: &Self::InitError,
+    ) -> ::core::option::Option<&(dyn ::core::error::Error + 'static)> {
+        use ::genserver::__private::{ShowError as _, ShowNoError as _};
+        (&&::genserver::__private::Show(__genserver_error)).__genserver_error()
     }
     fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
@@ -1036,6 +1048,12 @@ where
     async fn terminate(&mut self, __genserver_reason: &::genserver::__private::ExitReason) {
         Self::terminate(self, __genserver_reason);
     }
+    fn init_error_source(
+        __genserver_error: &Self::InitError,
+    ) -> ::core::option::Option<&(dyn ::core::error::Error + 'static)> {
+        use ::genserver::__private::{ShowError as _, ShowNoError as _};
+        (&&::genserver::__private::Show(__genserver_error)).__genserver_error()
+    }
     fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
         ::genserver::__private::format_state(
@@ -1181,7 +1199,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let carol = Member::start(Member::default()).await?;
     let general = lobby.join("general".into(), alice.clone()).await??;
     println!("alice joined #general");
-    lobby.join("general".into(), bob.clone()).await??;
+    let _ = lobby.join("general".into(), bob.clone()).await??;
     println!("bob joined #general");
     let random = lobby.join("random".into(), carol.clone()).await??;
     println!("carol joined #random");

@@ -237,7 +237,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Joining creates the rooms on demand.
     let general = lobby.join("general".into(), alice.clone()).await??;
     println!("alice joined #general");
-    lobby.join("general".into(), bob.clone()).await??;
+    // The same room's handle again: the lobby keeps the room running.
+    let _ = lobby.join("general".into(), bob.clone()).await??;
     println!("bob joined #general");
     let random = lobby.join("random".into(), carol.clone()).await??;
     println!("carol joined #random");

@@ -230,6 +230,12 @@ where
     fn message_name(__genserver_message: &Self::Message) -> &'static str {
         CounterMsg::__genserver_name(__genserver_message)
     }
+    fn init_error_source(
+        __genserver_error: &Self::InitError,
+    ) -> ::core::option::Option<&(dyn ::core::error::Error + 'static)> {
+        use ::genserver::__private::{ShowError as _, ShowNoError as _};
+        (&&::genserver::__private::Show(__genserver_error)).__genserver_error()
+    }
     fn format_state(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         use ::genserver::__private::{ShowDebug as _, ShowOpaque as _};
         ::genserver::__private::format_state(

@@ -282,8 +282,7 @@ async fn stop_from_a_cast_and_from_an_info_message() {
         ExitReason::Shutdown
     );
     assert_eq!(log.events(), ["terminate: shutdown"]);
-    assert!(matches!(
-        server.send_info(BarrierInfo::StopInfo),
-        Err(CastError::NoProc(BarrierInfo::StopInfo))
-    ));
+    let refused = server.send_info(BarrierInfo::StopInfo).unwrap_err();
+    assert!(refused.is_no_proc());
+    assert!(matches!(refused.into_message(), BarrierInfo::StopInfo));
 }

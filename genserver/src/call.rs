@@ -41,6 +41,9 @@ pin_project! {
     ///   before replying (its handler panicked, or it was stopped while the
     ///   call was queued).
     ///
+    /// It borrows the handle it was made from; to spawn it or keep it
+    /// beyond that handle, make it [`owned`](Self::owned).
+    ///
     /// A call with a timeout needs tokio's time driver, which `#[tokio::main]`
     /// and `#[tokio::test]` enable; on a runtime built without
     /// `enable_time()`, use [`no_timeout`](Self::no_timeout).
@@ -107,6 +110,60 @@ impl<'a, T: GenServer, R> Call<'a, T, R> {
     pub fn no_timeout(mut self) -> Self {
         self.timeout = None;
         self
+    }
+
+    /// The call as a future that holds a handle of its own to the server,
+    /// rather than borrowing the caller's: `'static`, so that it can be
+    /// spawned or put in a [`JoinSet`](tokio::task::JoinSet). The handle
+    /// costs the call two atomic increments (and their decrements), which
+    /// the borrowing call does without; while the call is pending it keeps
+    /// the server reachable, as the caller's handle does.
+    ///
+    /// ```
+    /// # use genserver::prelude::*;
+    /// # #[derive(Default)] struct Echo;
+    /// # #[gen_server] impl Echo { #[call] fn echo(&mut self, n: u32) -> u32 { n } }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = Echo::start(Echo).await?;
+    /// let mut calls = tokio::task::JoinSet::new();
+    /// for n in 0..3 {
+    ///     calls.spawn(server.echo(n).owned());
+    /// }
+    /// let mut sum = 0;
+    /// while let Some(reply) = calls.join_next().await {
+    ///     sum += reply??;
+    /// }
+    /// assert_eq!(sum, 3);
+    /// # Ok(()) }
+    /// ```
+    #[expect(
+        clippy::redundant_async_block,
+        reason = "the block owns the handle that the call inside borrows"
+    )]
+    pub fn owned(self) -> impl Future<Output = Result<R, CallError>> + Send + use<T, R>
+    where
+        R: Send + 'static,
+    {
+        let server = self.server.clone();
+        let Self {
+            message,
+            reply,
+            timeout,
+            ..
+        } = self;
+        async move {
+            Call {
+                server: &server,
+                message,
+                reply,
+                timeout,
+                yielded: false,
+                deadline: None,
+                exited: None,
+            }
+            .await
+        }
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use sync_wrapper::SyncWrapper;
+
 use crate::{ExitReason, GenServer, ServerRef};
 
 /// Why a call got no reply.
@@ -45,20 +47,54 @@ impl CallError {
 }
 
 /// Why a cast was not delivered. The message comes back.
-#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// The error is `Send + Sync` whenever the message is `Send`, as every
+/// server's messages are, so `?` turns it into an `anyhow::Error` or a
+/// `Box<dyn Error + Send + Sync>` even when a message holds a value that is
+/// not `Sync` (a boxed `FnOnce + Send` job, say). For that, the message is
+/// kept where only its owner can reach it: take it back with
+/// [`into_message`](Self::into_message), or reach it through
+/// [`message_mut`](Self::message_mut).
+///
+/// ```
+/// use genserver::{CastError, Undelivered};
+///
+/// let mut error = CastError::NoProc(Undelivered::new(String::from("hello")));
+/// assert!(error.is_no_proc());
+/// error.message_mut().push('!');
+/// assert_eq!(error.to_string(), "no process: the server is not running");
+/// assert_eq!(error.into_message(), "hello!");
+/// ```
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum CastError<M> {
     /// The server is not running.
     #[error("no process: the server is not running")]
-    NoProc(M),
+    NoProc(Undelivered<M>),
 }
 
 impl<M> CastError<M> {
     /// The message that could not be delivered.
     pub fn into_message(self) -> M {
         match self {
-            Self::NoProc(message) => message,
+            Self::NoProc(message) => message.into_inner(),
         }
+    }
+
+    /// The message that could not be delivered, to look at or change.
+    pub fn message_mut(&mut self) -> &mut M {
+        match self {
+            Self::NoProc(message) => message.get_mut(),
+        }
+    }
+
+    /// `true` when the server was not running.
+    pub fn is_no_proc(&self) -> bool {
+        matches!(self, Self::NoProc(_))
+    }
+
+    pub(crate) fn no_proc(message: M) -> Self {
+        Self::NoProc(Undelivered::new(message))
     }
 }
 
@@ -67,6 +103,34 @@ impl<M> fmt::Debug for CastError<M> {
         match self {
             Self::NoProc(_) => f.write_str("NoProc(..)"),
         }
+    }
+}
+
+/// A message a cast could not deliver, held so that only its owner reaches
+/// it: which makes [`CastError`] `Sync` whatever the message, as an error
+/// must be to travel in `anyhow::Error` or `Box<dyn Error + Send + Sync>`.
+pub struct Undelivered<M>(SyncWrapper<M>);
+
+impl<M> Undelivered<M> {
+    /// Holds `message`.
+    pub fn new(message: M) -> Self {
+        Self(SyncWrapper::new(message))
+    }
+
+    /// The message back.
+    pub fn into_inner(self) -> M {
+        self.0.into_inner()
+    }
+
+    /// The message, to look at or change.
+    pub fn get_mut(&mut self) -> &mut M {
+        self.0.get_mut()
+    }
+}
+
+impl<M> fmt::Debug for Undelivered<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Undelivered(..)")
     }
 }
 
@@ -110,32 +174,27 @@ fn taken<T: GenServer>(server: &ServerRef<T>) -> String {
 }
 
 /// Why a server did not start.
-#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum StartError<T: GenServer> {
-    /// `init` returned an error.
-    #[error("init failed: {0}")]
+    /// `init` returned an error. When its type implements
+    /// [`std::error::Error`], it is this error's
+    /// [`source`](std::error::Error::source) (and this error's message does
+    /// not repeat it); otherwise the message shows it.
     Init(T::InitError),
     /// The server stopped before `init` finished: `init` panicked
     /// ([`ExitReason::Panic`]) or the server was killed.
-    #[error("server exited during init: {0}")]
     Exit(ExitReason),
     /// The name is registered to a running server of the same type, which
     /// this carries, as `{:error, {:already_started, pid}}` does.
-    #[error("already started: {} is registered to {}", taken(.0), .0.id())]
     AlreadyStarted(ServerRef<T>),
     /// The name is registered to a running server of another type.
-    #[error("the name `{0}` is registered to a server of another type")]
     NameInUse(String),
     /// `init` chose not to start the server (`:ignore`): it returned `None`.
     /// Nothing is left behind.
-    #[error("init chose not to start the server")]
     Ignore,
     /// `init` did not finish within the start timeout and was killed.
-    #[error("init did not finish within the start timeout")]
     Timeout,
     /// `start` was polled outside a tokio runtime, where no task can be spawned.
-    #[error("no tokio runtime: start a server from within a tokio runtime")]
     NoRuntime,
 }
 
@@ -149,6 +208,44 @@ impl<T: GenServer> fmt::Debug for StartError<T> {
             Self::Ignore => f.write_str("Ignore"),
             Self::Timeout => f.write_str("Timeout"),
             Self::NoRuntime => f.write_str("NoRuntime"),
+        }
+    }
+}
+
+impl<T: GenServer> fmt::Display for StartError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Init(error) if T::init_error_source(error).is_some() => {
+                f.write_str("init failed")
+            }
+            Self::Init(error) => write!(f, "init failed: {error}"),
+            Self::Exit(reason) => write!(f, "server exited during init: {reason}"),
+            Self::AlreadyStarted(server) => write!(
+                f,
+                "already started: {} is registered to {}",
+                taken(server),
+                server.id()
+            ),
+            Self::NameInUse(name) => {
+                write!(
+                    f,
+                    "the name `{name}` is registered to a server of another type"
+                )
+            }
+            Self::Ignore => f.write_str("init chose not to start the server"),
+            Self::Timeout => f.write_str("init did not finish within the start timeout"),
+            Self::NoRuntime => {
+                f.write_str("no tokio runtime: start a server from within a tokio runtime")
+            }
+        }
+    }
+}
+
+impl<T: GenServer> std::error::Error for StartError<T> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Init(error) => T::init_error_source(error),
+            _ => None,
         }
     }
 }

@@ -374,7 +374,7 @@ mod timer;
 
 pub use call::{Call, DEFAULT_CALL_TIMEOUT};
 pub use context::Context;
-pub use error::{CallError, CastError, LinkError, StartError, StopError};
+pub use error::{CallError, CastError, LinkError, StartError, StopError, Undelivered};
 pub use exit::ExitReason;
 pub use keyed::{Keys, Registry, RegistryError};
 pub use link::{Down, Exit, Monitor, MonitorRef, ReceivesDown, ReceivesExit};
@@ -701,7 +701,7 @@ pub mod __private {
         ReceivesExit, ReplyTo, Restart, ServerRef, Shutdown, StartError, StartOptions,
     };
 
-    pub use crate::show::{Arg, Show, ShowDebug, ShowOpaque, format_state};
+    pub use crate::show::{Arg, Show, ShowDebug, ShowError, ShowNoError, ShowOpaque, format_state};
 
     /// Sends a call handler's reply, or keeps it until `terminate` has run
     /// when the handler asked to stop; `show` shows it in a trace.

@@ -171,7 +171,7 @@ impl<T: GenServer> RawRef<T> {
             .mailbox
             .send(Envelope::Message(message))
             .map_err(|envelope| match envelope {
-                Envelope::Message(message) => CastError::NoProc(message),
+                Envelope::Message(message) => CastError::no_proc(message),
                 _ => unreachable!("a cast sends a message envelope"),
             })
     }
@@ -183,7 +183,7 @@ impl<T: GenServer> RawRef<T> {
             .mailbox
             .send(Envelope::Info(info))
             .map_err(|envelope| match envelope {
-                Envelope::Info(info) => CastError::NoProc(info),
+                Envelope::Info(info) => CastError::no_proc(info),
                 _ => unreachable!("send_info sends an info envelope"),
             })
     }
@@ -262,6 +262,12 @@ pub trait ClientOf<T: GenServer>: Send + Sync + 'static {
 /// purpose, as a name does. Timers do not keep a server
 /// running either: an unnamed server whose last handle is dropped stops once
 /// its mailbox is empty, with its pending timers.
+///
+/// So a handle left unused is a warning: `Server::start(state).await?;`
+/// alone would start a server and stop it at once. Bind the handle; for a
+/// named server that is found by its name, drop it on purpose with
+/// `let _ = ...`.
+#[must_use = "dropping the last handle to an unnamed server stops it: bind the handle, or drop it with `let _ =` when the server is named"]
 pub struct ServerRef<T: GenServer> {
     client: T::Client,
 }

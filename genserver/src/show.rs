@@ -39,6 +39,31 @@ impl<'a, T: ?Sized> ShowOpaque<'a> for Show<'a, T> {
     }
 }
 
+/// Picked when the value's type implements `Error`: an init error given as
+/// the source of [`StartError::Init`](crate::StartError::Init).
+#[doc(hidden)]
+pub trait ShowError<'a> {
+    fn __genserver_error(&self) -> Option<&'a (dyn std::error::Error + 'static)>;
+}
+
+impl<'a, T: std::error::Error + 'static> ShowError<'a> for &Show<'a, T> {
+    fn __genserver_error(&self) -> Option<&'a (dyn std::error::Error + 'static)> {
+        Some(self.0)
+    }
+}
+
+/// Picked otherwise: no source.
+#[doc(hidden)]
+pub trait ShowNoError<'a> {
+    fn __genserver_error(&self) -> Option<&'a (dyn std::error::Error + 'static)>;
+}
+
+impl<'a, T: ?Sized> ShowNoError<'a> for Show<'a, T> {
+    fn __genserver_error(&self) -> Option<&'a (dyn std::error::Error + 'static)> {
+        None
+    }
+}
+
 /// A message argument: its `Debug`, or `_`.
 #[doc(hidden)]
 #[derive(Clone, Copy)]

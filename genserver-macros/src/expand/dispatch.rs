@@ -77,7 +77,7 @@ pub(super) fn gen_server_impl(server: &Server<'_>) -> TokenStream {
         }
     });
     let arg = hidden("arg");
-    let formatter = hidden("f");
+    let shown = shown(krate);
     quote! {
         #[automatically_derived]
         #[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
@@ -110,14 +110,31 @@ pub(super) fn gen_server_impl(server: &Server<'_>) -> TokenStream {
 
             #terminate
 
-            fn format_state(&self, #formatter: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                use #krate::__private::{ShowDebug as _, ShowOpaque as _};
-                #krate::__private::format_state(
-                    #formatter,
-                    (&&#krate::__private::Show(self)).__genserver_debug(),
-                    ::core::any::type_name::<Self>(),
-                )
-            }
+            #shown
+        }
+    }
+}
+
+/// The callbacks that show the server to people: its init error as an
+/// error's source, when the error's type is an `Error`, and its state,
+/// with its `Debug` when it has one. The choice is made by autoref in the
+/// user's crate, where the types are concrete.
+fn shown(krate: &syn::Path) -> TokenStream {
+    let formatter = hidden("f");
+    let failure = hidden("error");
+    quote! {
+        fn init_error_source(#failure: &Self::InitError) -> ::core::option::Option<&(dyn ::core::error::Error + 'static)> {
+            use #krate::__private::{ShowError as _, ShowNoError as _};
+            (&&#krate::__private::Show(#failure)).__genserver_error()
+        }
+
+        fn format_state(&self, #formatter: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            use #krate::__private::{ShowDebug as _, ShowOpaque as _};
+            #krate::__private::format_state(
+                #formatter,
+                (&&#krate::__private::Show(self)).__genserver_debug(),
+                ::core::any::type_name::<Self>(),
+            )
         }
     }
 }
