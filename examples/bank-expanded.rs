@@ -181,8 +181,6 @@ impl AccountMsg {
 pub struct AccountClient
 where
     Account: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     Result<u64, Refused>: ::core::marker::Send + 'static,
 {
     __genserver_raw: ::genserver::__private::RawRef<Account>,
@@ -192,8 +190,6 @@ where
 impl ::genserver::__private::ClientOf<Account> for AccountClient
 where
     Account: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     Result<u64, Refused>: ::core::marker::Send + 'static,
 {
     fn from_raw(__genserver_raw_ref: ::genserver::__private::RawRef<Account>) -> Self {
@@ -210,8 +206,6 @@ where
 impl ::core::fmt::Debug for AccountClient
 where
     Account: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     Result<u64, Refused>: ::core::marker::Send + 'static,
 {
     fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -223,8 +217,6 @@ where
 impl AccountClient
 where
     Account: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     Result<u64, Refused>: ::core::marker::Send + 'static,
 {
     /// Adds `amount`; replies with the new balance.
@@ -272,8 +264,6 @@ where
 impl ::genserver::__private::GenServer for Account
 where
     Account: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     Result<u64, Refused>: ::core::marker::Send + 'static,
 {
     type Message = AccountMsg;
@@ -370,8 +360,6 @@ where
 impl Account
 where
     Account: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     Result<u64, Refused>: ::core::marker::Send + 'static,
 {
     /// Starts a [`Account`] server running `#[init]` with these arguments inside the new server, and returns its handle once it is running: `GenServer.start/2`.
@@ -449,8 +437,6 @@ where
 impl Account
 where
     Account: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     Result<u64, Refused>: ::core::marker::Send + 'static,
 {
     /// How a supervisor starts [`Account`] running `#[init]` with these arguments inside the new server: with `start_link`, a clone of the arguments for each start; `child_spec/1` of `use GenServer`. Override the id, restart and shutdown with the spec's methods, or for every spec with `#[gen_server(restart = .., shutdown = ..)]`.

@@ -112,8 +112,6 @@ impl MemberMsg {
 pub struct MemberClient
 where
     Member: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     __genserver_raw: ::genserver::__private::RawRef<Member>,
 }
@@ -122,8 +120,6 @@ where
 impl ::genserver::__private::ClientOf<Member> for MemberClient
 where
     Member: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     fn from_raw(__genserver_raw_ref: ::genserver::__private::RawRef<Member>) -> Self {
         Self {
@@ -139,8 +135,6 @@ where
 impl ::core::fmt::Debug for MemberClient
 where
     Member: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&self.__genserver_raw, __genserver_f)
@@ -151,8 +145,6 @@ where
 impl MemberClient
 where
     Member: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     /// A line from a room: `handle_cast({:deliver, line}, lines)`.
     ///
@@ -179,8 +171,6 @@ where
 impl ::genserver::__private::GenServer for Member
 where
     Member: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     type Message = MemberMsg;
     type Info = ::core::convert::Infallible;
@@ -240,8 +230,6 @@ where
 impl Member
 where
     Member: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     /// Starts a [`Member`] server with `state` as its state, and returns its handle once it is running: `GenServer.start/2`.
     ///
@@ -311,8 +299,6 @@ where
 impl Member
 where
     Member: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     /// How a supervisor starts [`Member`] with `state` as its state: with `start_link`, a clone of the arguments for each start; `child_spec/1` of `use GenServer`. Override the id, restart and shutdown with the spec's methods, or for every spec with `#[gen_server(restart = .., shutdown = ..)]`.
     #[must_use]
@@ -452,8 +438,6 @@ pub struct RoomClient
 where
     Room: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    usize: ::core::marker::Send + 'static,
 {
     __genserver_raw: ::genserver::__private::RawRef<Room>,
 }
@@ -463,8 +447,6 @@ impl ::genserver::__private::ClientOf<Room> for RoomClient
 where
     Room: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    usize: ::core::marker::Send + 'static,
 {
     fn from_raw(__genserver_raw_ref: ::genserver::__private::RawRef<Room>) -> Self {
         Self {
@@ -481,8 +463,6 @@ impl ::core::fmt::Debug for RoomClient
 where
     Room: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    usize: ::core::marker::Send + 'static,
 {
     fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&self.__genserver_raw, __genserver_f)
@@ -494,8 +474,6 @@ impl RoomClient
 where
     Room: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    usize: ::core::marker::Send + 'static,
 {
     /// Adds `member`; replies how many members the room has.
     pub fn join(&self, member: ServerRef<Member>) -> ::genserver::__private::Call<'_, Room, usize> {
@@ -532,8 +510,6 @@ impl ::genserver::__private::GenServer for Room
 where
     Room: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    usize: ::core::marker::Send + 'static,
 {
     type Message = RoomMsg;
     type Info = ::core::convert::Infallible;
@@ -611,8 +587,6 @@ impl Room
 where
     Room: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    usize: ::core::marker::Send + 'static,
 {
     /// Starts a [`Room`] server running `#[init]` with these arguments inside the new server, and returns its handle once it is running: `GenServer.start/2`.
     ///
@@ -683,8 +657,6 @@ impl Room
 where
     Room: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    usize: ::core::marker::Send + 'static,
 {
     /// How a supervisor starts [`Room`] running `#[init]` with these arguments inside the new server: with `start_link`, a clone of the arguments for each start; `child_spec/1` of `use GenServer`. Override the id, restart and shutdown with the spec's methods, or for every spec with `#[gen_server(restart = .., shutdown = ..)]`.
     #[must_use]
@@ -889,11 +861,9 @@ impl LobbyInfo {
 pub struct LobbyClient
 where
     Lobby: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     Down: ::core::marker::Send + 'static,
     Result<ServerRef<Room>, String>: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     __genserver_raw: ::genserver::__private::RawRef<Lobby>,
 }
@@ -902,11 +872,9 @@ where
 impl ::genserver::__private::ClientOf<Lobby> for LobbyClient
 where
     Lobby: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     Down: ::core::marker::Send + 'static,
     Result<ServerRef<Room>, String>: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     fn from_raw(__genserver_raw_ref: ::genserver::__private::RawRef<Lobby>) -> Self {
         Self {
@@ -922,11 +890,9 @@ where
 impl ::core::fmt::Debug for LobbyClient
 where
     Lobby: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     Down: ::core::marker::Send + 'static,
     Result<ServerRef<Room>, String>: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&self.__genserver_raw, __genserver_f)
@@ -937,11 +903,9 @@ where
 impl LobbyClient
 where
     Lobby: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     Down: ::core::marker::Send + 'static,
     Result<ServerRef<Room>, String>: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     /// Adds `member` to the room `name`, starting the room if there is none,
     /// and returns the room.
@@ -972,11 +936,9 @@ where
 impl ::genserver::__private::GenServer for Lobby
 where
     Lobby: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     Down: ::core::marker::Send + 'static,
     Result<ServerRef<Room>, String>: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     type Message = LobbyMsg;
     type Info = LobbyInfo;
@@ -1067,11 +1029,9 @@ where
 impl ::genserver::__private::ReceivesDown for Lobby
 where
     Lobby: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     Down: ::core::marker::Send + 'static,
     Result<ServerRef<Room>, String>: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     fn down_info(down: ::genserver::__private::Down) -> LobbyInfo {
         LobbyInfo::RoomDown { down }
@@ -1081,11 +1041,9 @@ where
 impl Lobby
 where
     Lobby: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     Down: ::core::marker::Send + 'static,
     Result<ServerRef<Room>, String>: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     /// Starts a [`Lobby`] server running `#[init]` with these arguments inside the new server, and returns its handle once it is running: `GenServer.start/2`.
     ///
@@ -1148,11 +1106,9 @@ where
 impl Lobby
 where
     Lobby: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     ServerRef<Member>: ::core::marker::Send + 'static,
     Down: ::core::marker::Send + 'static,
     Result<ServerRef<Room>, String>: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     /// How a supervisor starts [`Lobby`] running `#[init]` with these arguments inside the new server: with `start_link`, a clone of the arguments for each start; `child_spec/1` of `use GenServer`. Override the id, restart and shutdown with the spec's methods, or for every spec with `#[gen_server(restart = .., shutdown = ..)]`.
     #[must_use]

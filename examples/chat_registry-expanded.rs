@@ -224,12 +224,9 @@ impl MemberMsg {
 pub struct MemberClient
 where
     Member: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     Language: ::core::marker::Send + 'static,
     Topics: ::core::marker::Send + 'static,
     Result<(), RegistryError>: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     __genserver_raw: ::genserver::__private::RawRef<Member>,
 }
@@ -238,12 +235,9 @@ where
 impl ::genserver::__private::ClientOf<Member> for MemberClient
 where
     Member: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     Language: ::core::marker::Send + 'static,
     Topics: ::core::marker::Send + 'static,
     Result<(), RegistryError>: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     fn from_raw(__genserver_raw_ref: ::genserver::__private::RawRef<Member>) -> Self {
         Self {
@@ -259,12 +253,9 @@ where
 impl ::core::fmt::Debug for MemberClient
 where
     Member: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     Language: ::core::marker::Send + 'static,
     Topics: ::core::marker::Send + 'static,
     Result<(), RegistryError>: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&self.__genserver_raw, __genserver_f)
@@ -275,12 +266,9 @@ where
 impl MemberClient
 where
     Member: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     Language: ::core::marker::Send + 'static,
     Topics: ::core::marker::Send + 'static,
     Result<(), RegistryError>: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     /// Subscribes to the posts of room `id`:
     /// `Registry.register(Topics, {:room, id}, language)`.
@@ -338,12 +326,9 @@ where
 impl ::genserver::__private::GenServer for Member
 where
     Member: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     Language: ::core::marker::Send + 'static,
     Topics: ::core::marker::Send + 'static,
     Result<(), RegistryError>: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     type Message = MemberMsg;
     type Info = ::core::convert::Infallible;
@@ -455,12 +440,9 @@ where
 impl Member
 where
     Member: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     Language: ::core::marker::Send + 'static,
     Topics: ::core::marker::Send + 'static,
     Result<(), RegistryError>: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     /// Starts a [`Member`] server running `#[init]` with these arguments inside the new server, and returns its handle once it is running: `GenServer.start/2`.
     ///
@@ -541,12 +523,9 @@ where
 impl Member
 where
     Member: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
     Language: ::core::marker::Send + 'static,
     Topics: ::core::marker::Send + 'static,
     Result<(), RegistryError>: ::core::marker::Send + 'static,
-    Vec<String>: ::core::marker::Send + 'static,
 {
     /// How a supervisor starts [`Member`] running `#[init]` with these arguments inside the new server: with `start_link`, a clone of the arguments for each start; `child_spec/1` of `use GenServer`. Override the id, restart and shutdown with the spec's methods, or for every spec with `#[gen_server(restart = .., shutdown = ..)]`.
     #[must_use]
@@ -680,10 +659,7 @@ impl RoomMsg {
 pub struct RoomClient
 where
     Room: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
     Topics: ::core::marker::Send + 'static,
-    usize: ::core::marker::Send + 'static,
 {
     __genserver_raw: ::genserver::__private::RawRef<Room>,
 }
@@ -692,10 +668,7 @@ where
 impl ::genserver::__private::ClientOf<Room> for RoomClient
 where
     Room: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
     Topics: ::core::marker::Send + 'static,
-    usize: ::core::marker::Send + 'static,
 {
     fn from_raw(__genserver_raw_ref: ::genserver::__private::RawRef<Room>) -> Self {
         Self {
@@ -711,10 +684,7 @@ where
 impl ::core::fmt::Debug for RoomClient
 where
     Room: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
     Topics: ::core::marker::Send + 'static,
-    usize: ::core::marker::Send + 'static,
 {
     fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&self.__genserver_raw, __genserver_f)
@@ -725,10 +695,7 @@ where
 impl RoomClient
 where
     Room: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
     Topics: ::core::marker::Send + 'static,
-    usize: ::core::marker::Send + 'static,
 {
     /// Sends `text` from `from` to the room's members; replies how many got
     /// it.
@@ -764,10 +731,7 @@ where
 impl ::genserver::__private::GenServer for Room
 where
     Room: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
     Topics: ::core::marker::Send + 'static,
-    usize: ::core::marker::Send + 'static,
 {
     type Message = RoomMsg;
     type Info = ::core::convert::Infallible;
@@ -844,10 +808,7 @@ where
 impl Room
 where
     Room: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
     Topics: ::core::marker::Send + 'static,
-    usize: ::core::marker::Send + 'static,
 {
     /// Starts a [`Room`] server running `#[init]` with these arguments inside the new server, and returns its handle once it is running: `GenServer.start/2`.
     ///
@@ -928,10 +889,7 @@ where
 impl Room
 where
     Room: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
     Topics: ::core::marker::Send + 'static,
-    usize: ::core::marker::Send + 'static,
 {
     /// How a supervisor starts [`Room`] running `#[init]` with these arguments inside the new server: with `start_link`, a clone of the arguments for each start; `child_spec/1` of `use GenServer`. Override the id, restart and shutdown with the spec's methods, or for every spec with `#[gen_server(restart = .., shutdown = ..)]`.
     #[must_use]

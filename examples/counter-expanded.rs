@@ -102,7 +102,6 @@ impl CounterMsg {
 pub struct CounterClient
 where
     Counter: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
 {
     __genserver_raw: ::genserver::__private::RawRef<Counter>,
 }
@@ -111,7 +110,6 @@ where
 impl ::genserver::__private::ClientOf<Counter> for CounterClient
 where
     Counter: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
 {
     fn from_raw(__genserver_raw_ref: ::genserver::__private::RawRef<Counter>) -> Self {
         Self {
@@ -127,7 +125,6 @@ where
 impl ::core::fmt::Debug for CounterClient
 where
     Counter: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
 {
     fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&self.__genserver_raw, __genserver_f)
@@ -138,7 +135,6 @@ where
 impl CounterClient
 where
     Counter: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
 {
     /// Moves one step on and replies with the new value.
     pub fn advance(&self) -> ::genserver::__private::Call<'_, Counter, u64> {
@@ -172,7 +168,6 @@ where
 impl ::genserver::__private::GenServer for Counter
 where
     Counter: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
 {
     type Message = CounterMsg;
     type Info = ::core::convert::Infallible;
@@ -249,7 +244,6 @@ where
 impl Counter
 where
     Counter: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
 {
     /// Starts a [`Counter`] server running `#[init]` with these arguments inside the new server, and returns its handle once it is running: `GenServer.start/2`.
     ///
@@ -326,7 +320,6 @@ where
 impl Counter
 where
     Counter: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
 {
     /// How a supervisor starts [`Counter`] running `#[init]` with these arguments inside the new server: with `start_link`, a clone of the arguments for each start; `child_spec/1` of `use GenServer`. Override the id, restart and shutdown with the spec's methods, or for every spec with `#[gen_server(restart = .., shutdown = ..)]`.
     #[must_use]

@@ -192,8 +192,6 @@ impl HeartbeatInfo {
 pub struct HeartbeatClient
 where
     Heartbeat: ::core::marker::Send + 'static,
-    u32: ::core::marker::Send + 'static,
-    bool: ::core::marker::Send + 'static,
 {
     __genserver_raw: ::genserver::__private::RawRef<Heartbeat>,
 }
@@ -202,8 +200,6 @@ where
 impl ::genserver::__private::ClientOf<Heartbeat> for HeartbeatClient
 where
     Heartbeat: ::core::marker::Send + 'static,
-    u32: ::core::marker::Send + 'static,
-    bool: ::core::marker::Send + 'static,
 {
     fn from_raw(__genserver_raw_ref: ::genserver::__private::RawRef<Heartbeat>) -> Self {
         Self {
@@ -219,8 +215,6 @@ where
 impl ::core::fmt::Debug for HeartbeatClient
 where
     Heartbeat: ::core::marker::Send + 'static,
-    u32: ::core::marker::Send + 'static,
-    bool: ::core::marker::Send + 'static,
 {
     fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&self.__genserver_raw, __genserver_f)
@@ -231,8 +225,6 @@ where
 impl HeartbeatClient
 where
     Heartbeat: ::core::marker::Send + 'static,
-    u32: ::core::marker::Send + 'static,
-    bool: ::core::marker::Send + 'static,
 {
     /// `handle_cast(:touch, state)`: a client is still there.
     ///
@@ -276,8 +268,6 @@ where
 impl ::genserver::__private::GenServer for Heartbeat
 where
     Heartbeat: ::core::marker::Send + 'static,
-    u32: ::core::marker::Send + 'static,
-    bool: ::core::marker::Send + 'static,
 {
     type Message = HeartbeatMsg;
     type Info = HeartbeatInfo;
@@ -386,8 +376,6 @@ where
 impl Heartbeat
 where
     Heartbeat: ::core::marker::Send + 'static,
-    u32: ::core::marker::Send + 'static,
-    bool: ::core::marker::Send + 'static,
 {
     /// Starts a [`Heartbeat`] server running `#[init]` with these arguments inside the new server, and returns its handle once it is running: `GenServer.start/2`.
     ///
@@ -450,8 +438,6 @@ where
 impl Heartbeat
 where
     Heartbeat: ::core::marker::Send + 'static,
-    u32: ::core::marker::Send + 'static,
-    bool: ::core::marker::Send + 'static,
 {
     /// How a supervisor starts [`Heartbeat`] running `#[init]` with these arguments inside the new server: with `start_link`, a clone of the arguments for each start; `child_spec/1` of `use GenServer`. Override the id, restart and shutdown with the spec's methods, or for every spec with `#[gen_server(restart = .., shutdown = ..)]`.
     #[must_use]

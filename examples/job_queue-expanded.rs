@@ -309,9 +309,6 @@ impl JobQueueInfo {
 pub struct JobQueueClient
 where
     JobQueue: ::core::marker::Send + 'static,
-    Vec<(String, u64)>: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
     Outcome: ::core::marker::Send + 'static,
     Stats: ::core::marker::Send + 'static,
 {
@@ -322,9 +319,6 @@ where
 impl ::genserver::__private::ClientOf<JobQueue> for JobQueueClient
 where
     JobQueue: ::core::marker::Send + 'static,
-    Vec<(String, u64)>: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
     Outcome: ::core::marker::Send + 'static,
     Stats: ::core::marker::Send + 'static,
 {
@@ -342,9 +336,6 @@ where
 impl ::core::fmt::Debug for JobQueueClient
 where
     JobQueue: ::core::marker::Send + 'static,
-    Vec<(String, u64)>: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
     Outcome: ::core::marker::Send + 'static,
     Stats: ::core::marker::Send + 'static,
 {
@@ -357,9 +348,6 @@ where
 impl JobQueueClient
 where
     JobQueue: ::core::marker::Send + 'static,
-    Vec<(String, u64)>: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
     Outcome: ::core::marker::Send + 'static,
     Stats: ::core::marker::Send + 'static,
 {
@@ -393,9 +381,6 @@ where
 impl ::genserver::__private::GenServer for JobQueue
 where
     JobQueue: ::core::marker::Send + 'static,
-    Vec<(String, u64)>: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
     Outcome: ::core::marker::Send + 'static,
     Stats: ::core::marker::Send + 'static,
 {
@@ -487,9 +472,6 @@ where
 impl JobQueue
 where
     JobQueue: ::core::marker::Send + 'static,
-    Vec<(String, u64)>: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
     Outcome: ::core::marker::Send + 'static,
     Stats: ::core::marker::Send + 'static,
 {
@@ -564,9 +546,6 @@ where
 impl JobQueue
 where
     JobQueue: ::core::marker::Send + 'static,
-    Vec<(String, u64)>: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    u64: ::core::marker::Send + 'static,
     Outcome: ::core::marker::Send + 'static,
     Stats: ::core::marker::Send + 'static,
 {

@@ -104,8 +104,6 @@ impl MyServerMsg {
 pub struct MyServerClient
 where
     MyServer: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Option<String>: ::core::marker::Send + 'static,
 {
     __genserver_raw: ::genserver::__private::RawRef<MyServer>,
 }
@@ -114,8 +112,6 @@ where
 impl ::genserver::__private::ClientOf<MyServer> for MyServerClient
 where
     MyServer: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Option<String>: ::core::marker::Send + 'static,
 {
     fn from_raw(__genserver_raw_ref: ::genserver::__private::RawRef<MyServer>) -> Self {
         Self {
@@ -131,8 +127,6 @@ where
 impl ::core::fmt::Debug for MyServerClient
 where
     MyServer: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Option<String>: ::core::marker::Send + 'static,
 {
     fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&self.__genserver_raw, __genserver_f)
@@ -143,8 +137,6 @@ where
 impl MyServerClient
 where
     MyServer: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Option<String>: ::core::marker::Send + 'static,
 {
     /// Looks `key` up. A synchronous request: the caller waits for the reply.
     pub fn get(&self, key: String) -> ::genserver::__private::Call<'_, MyServer, Option<String>> {
@@ -173,8 +165,6 @@ where
 impl ::genserver::__private::GenServer for MyServer
 where
     MyServer: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Option<String>: ::core::marker::Send + 'static,
 {
     type Message = MyServerMsg;
     type Info = ::core::convert::Infallible;
@@ -235,8 +225,6 @@ where
 impl MyServer
 where
     MyServer: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Option<String>: ::core::marker::Send + 'static,
 {
     /// Starts a [`MyServer`] server with `state` as its state, and returns its handle once it is running: `GenServer.start/2`.
     ///
@@ -306,8 +294,6 @@ where
 impl MyServer
 where
     MyServer: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Option<String>: ::core::marker::Send + 'static,
 {
     /// How a supervisor starts [`MyServer`] with `state` as its state: with `start_link`, a clone of the arguments for each start; `child_spec/1` of `use GenServer`. Override the id, restart and shutdown with the spec's methods, or for every spec with `#[gen_server(restart = .., shutdown = ..)]`.
     #[must_use]

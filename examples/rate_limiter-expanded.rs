@@ -125,8 +125,6 @@ impl RateLimiterMsg {
 pub struct RateLimiterClient
 where
     RateLimiter: ::core::marker::Send + 'static,
-    u32: ::core::marker::Send + 'static,
-    Duration: ::core::marker::Send + 'static,
 {
     __genserver_raw: ::genserver::__private::RawRef<RateLimiter>,
 }
@@ -135,8 +133,6 @@ where
 impl ::genserver::__private::ClientOf<RateLimiter> for RateLimiterClient
 where
     RateLimiter: ::core::marker::Send + 'static,
-    u32: ::core::marker::Send + 'static,
-    Duration: ::core::marker::Send + 'static,
 {
     fn from_raw(__genserver_raw_ref: ::genserver::__private::RawRef<RateLimiter>) -> Self {
         Self {
@@ -152,8 +148,6 @@ where
 impl ::core::fmt::Debug for RateLimiterClient
 where
     RateLimiter: ::core::marker::Send + 'static,
-    u32: ::core::marker::Send + 'static,
-    Duration: ::core::marker::Send + 'static,
 {
     fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&self.__genserver_raw, __genserver_f)
@@ -164,8 +158,6 @@ where
 impl RateLimiterClient
 where
     RateLimiter: ::core::marker::Send + 'static,
-    u32: ::core::marker::Send + 'static,
-    Duration: ::core::marker::Send + 'static,
 {
     /// Waits until `tokens` are available, takes them, and replies with how
     /// many requests have been granted so far.
@@ -191,8 +183,6 @@ where
 impl ::genserver::__private::GenServer for RateLimiter
 where
     RateLimiter: ::core::marker::Send + 'static,
-    u32: ::core::marker::Send + 'static,
-    Duration: ::core::marker::Send + 'static,
 {
     type Message = RateLimiterMsg;
     type Info = ::core::convert::Infallible;
@@ -267,8 +257,6 @@ where
 impl RateLimiter
 where
     RateLimiter: ::core::marker::Send + 'static,
-    u32: ::core::marker::Send + 'static,
-    Duration: ::core::marker::Send + 'static,
 {
     /// Starts a [`RateLimiter`] server running `#[init]` with these arguments inside the new server, and returns its handle once it is running: `GenServer.start/2`.
     ///
@@ -345,8 +333,6 @@ where
 impl RateLimiter
 where
     RateLimiter: ::core::marker::Send + 'static,
-    u32: ::core::marker::Send + 'static,
-    Duration: ::core::marker::Send + 'static,
 {
     /// How a supervisor starts [`RateLimiter`] running `#[init]` with these arguments inside the new server: with `start_link`, a clone of the arguments for each start; `child_spec/1` of `use GenServer`. Override the id, restart and shutdown with the spec's methods, or for every spec with `#[gen_server(restart = .., shutdown = ..)]`.
     #[must_use]

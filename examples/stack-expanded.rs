@@ -125,8 +125,6 @@ impl StackMsg {
 pub struct StackClient
 where
     Stack: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Option<String>: ::core::marker::Send + 'static,
 {
     __genserver_raw: ::genserver::__private::RawRef<Stack>,
 }
@@ -135,8 +133,6 @@ where
 impl ::genserver::__private::ClientOf<Stack> for StackClient
 where
     Stack: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Option<String>: ::core::marker::Send + 'static,
 {
     fn from_raw(__genserver_raw_ref: ::genserver::__private::RawRef<Stack>) -> Self {
         Self {
@@ -152,8 +148,6 @@ where
 impl ::core::fmt::Debug for StackClient
 where
     Stack: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Option<String>: ::core::marker::Send + 'static,
 {
     fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&self.__genserver_raw, __genserver_f)
@@ -164,8 +158,6 @@ where
 impl StackClient
 where
     Stack: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Option<String>: ::core::marker::Send + 'static,
 {
     /// Pushes an element on top, without waiting.
     ///
@@ -206,8 +198,6 @@ where
 impl ::genserver::__private::GenServer for Stack
 where
     Stack: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Option<String>: ::core::marker::Send + 'static,
 {
     type Message = StackMsg;
     type Info = ::core::convert::Infallible;
@@ -281,8 +271,6 @@ where
 impl Stack
 where
     Stack: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Option<String>: ::core::marker::Send + 'static,
 {
     /// Starts a [`Stack`] server running `#[init]` with these arguments inside the new server, and returns its handle once it is running: `GenServer.start/2`.
     ///
@@ -355,8 +343,6 @@ where
 impl Stack
 where
     Stack: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Option<String>: ::core::marker::Send + 'static,
 {
     /// How a supervisor starts [`Stack`] running `#[init]` with these arguments inside the new server: with `start_link`, a clone of the arguments for each start; `child_spec/1` of `use GenServer`. Override the id, restart and shutdown with the spec's methods, or for every spec with `#[gen_server(restart = .., shutdown = ..)]`.
     #[must_use]

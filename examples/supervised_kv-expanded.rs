@@ -172,9 +172,6 @@ impl StoreMsg {
 pub struct StoreClient
 where
     Store: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Option<String>: ::core::marker::Send + 'static,
-    i64: ::core::marker::Send + 'static,
 {
     __genserver_raw: ::genserver::__private::RawRef<Store>,
 }
@@ -183,9 +180,6 @@ where
 impl ::genserver::__private::ClientOf<Store> for StoreClient
 where
     Store: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Option<String>: ::core::marker::Send + 'static,
-    i64: ::core::marker::Send + 'static,
 {
     fn from_raw(__genserver_raw_ref: ::genserver::__private::RawRef<Store>) -> Self {
         Self {
@@ -201,9 +195,6 @@ where
 impl ::core::fmt::Debug for StoreClient
 where
     Store: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Option<String>: ::core::marker::Send + 'static,
-    i64: ::core::marker::Send + 'static,
 {
     fn fmt(&self, __genserver_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&self.__genserver_raw, __genserver_f)
@@ -214,9 +205,6 @@ where
 impl StoreClient
 where
     Store: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Option<String>: ::core::marker::Send + 'static,
-    i64: ::core::marker::Send + 'static,
 {
     /// `handle_call({:get, key}, _from, map)`.
     pub fn get(&self, key: String) -> ::genserver::__private::Call<'_, Store, Option<String>> {
@@ -260,9 +248,6 @@ where
 impl ::genserver::__private::GenServer for Store
 where
     Store: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Option<String>: ::core::marker::Send + 'static,
-    i64: ::core::marker::Send + 'static,
 {
     type Message = StoreMsg;
     type Info = ::core::convert::Infallible;
@@ -342,9 +327,6 @@ where
 impl Store
 where
     Store: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Option<String>: ::core::marker::Send + 'static,
-    i64: ::core::marker::Send + 'static,
 {
     /// Starts a [`Store`] server running `#[init]` with these arguments inside the new server, and returns its handle once it is running: `GenServer.start/2`.
     ///
@@ -407,9 +389,6 @@ where
 impl Store
 where
     Store: ::core::marker::Send + 'static,
-    String: ::core::marker::Send + 'static,
-    Option<String>: ::core::marker::Send + 'static,
-    i64: ::core::marker::Send + 'static,
 {
     /// How a supervisor starts [`Store`] running `#[init]` with these arguments inside the new server: with `start_link`, a clone of the arguments for each start; `child_spec/1` of `use GenServer`. Override the id, restart and shutdown with the spec's methods, or for every spec with `#[gen_server(restart = .., shutdown = ..)]`.
     #[must_use]

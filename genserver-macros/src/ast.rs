@@ -326,33 +326,3 @@ pub(crate) fn variant_name(method: &Ident) -> Ident {
 pub(crate) fn hidden(name: &str) -> Ident {
     Ident::new(&format!("__genserver_{name}"), Span::mixed_site())
 }
-
-#[cfg(test)]
-mod tests {
-    use super::variant_name;
-    use proc_macro2::Span;
-    use syn::Ident;
-
-    fn variant(method: &str) -> String {
-        let ident = if let Some(raw) = method.strip_prefix("r#") {
-            Ident::new_raw(raw, Span::call_site())
-        } else {
-            Ident::new(method, Span::call_site())
-        };
-        variant_name(&ident).to_string()
-    }
-
-    #[test]
-    fn variant_names_are_upper_camel_case() {
-        assert_eq!(variant("get"), "Get");
-        assert_eq!(variant("get_all"), "GetAll");
-        assert_eq!(variant("get__all_"), "GetAll");
-        assert_eq!(variant("_private"), "Private");
-        assert_eq!(variant("r#type"), "Type");
-        assert_eq!(variant("h2_o"), "H2O");
-        assert_eq!(variant("__"), "Underscore");
-        assert_eq!(variant("déjà_vu"), "DéjàVu");
-        assert_eq!(variant("_1st"), "_1st");
-        assert_eq!(variant("_2_nd"), "_2Nd");
-    }
-}

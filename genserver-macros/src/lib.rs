@@ -18,41 +18,71 @@ mod expand;
 mod fallback;
 #[cfg(test)]
 mod fuzz;
+#[cfg(test)]
+mod tests;
 mod valid;
 
 use proc_macro::TokenStream;
 
-/// Turns an impl block into a server. Documented in the `genserver` crate.
+// Each attribute is documented where users meet it, in `genserver`, which
+// re-exports it. The short texts here show on this crate's own pages only:
+// `cfg(doc)` is set for the crate being documented, not for its
+// dependencies, so `genserver`'s pages do not show two descriptions.
+#[cfg_attr(
+    doc,
+    doc = "Turns an impl block into a server: `genserver::gen_server`, which re-exports this, documents it."
+)]
+#[cfg_attr(not(doc), allow(missing_docs))]
 #[proc_macro_attribute]
 pub fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::gen_server(args.into(), input.into()).into()
 }
 
-/// Marks a call handler inside a `#[gen_server]` impl block; on its own, an error.
+#[cfg_attr(
+    doc,
+    doc = "Marks a call handler inside a `#[gen_server]` impl block: `genserver::call`, which re-exports this, documents it."
+)]
+#[cfg_attr(not(doc), allow(missing_docs))]
 #[proc_macro_attribute]
 pub fn call(_args: TokenStream, input: TokenStream) -> TokenStream {
     expand::outside_gen_server("call", input.into()).into()
 }
 
-/// Marks a cast handler inside a `#[gen_server]` impl block; on its own, an error.
+#[cfg_attr(
+    doc,
+    doc = "Marks a cast handler inside a `#[gen_server]` impl block: `genserver::cast`, which re-exports this, documents it."
+)]
+#[cfg_attr(not(doc), allow(missing_docs))]
 #[proc_macro_attribute]
 pub fn cast(_args: TokenStream, input: TokenStream) -> TokenStream {
     expand::outside_gen_server("cast", input.into()).into()
 }
 
-/// Marks the init callback inside a `#[gen_server]` impl block; on its own, an error.
+#[cfg_attr(
+    doc,
+    doc = "Marks the init callback inside a `#[gen_server]` impl block: `genserver::init`, which re-exports this, documents it."
+)]
+#[cfg_attr(not(doc), allow(missing_docs))]
 #[proc_macro_attribute]
 pub fn init(_args: TokenStream, input: TokenStream) -> TokenStream {
     expand::outside_gen_server("init", input.into()).into()
 }
 
-/// Marks the terminate callback inside a `#[gen_server]` impl block; on its own, an error.
+#[cfg_attr(
+    doc,
+    doc = "Marks the terminate callback inside a `#[gen_server]` impl block: `genserver::terminate`, which re-exports this, documents it."
+)]
+#[cfg_attr(not(doc), allow(missing_docs))]
 #[proc_macro_attribute]
 pub fn terminate(_args: TokenStream, input: TokenStream) -> TokenStream {
     expand::outside_gen_server("terminate", input.into()).into()
 }
 
-/// Marks an info handler inside a `#[gen_server]` impl block; on its own, an error.
+#[cfg_attr(
+    doc,
+    doc = "Marks an info handler inside a `#[gen_server]` impl block: `genserver::info`, which re-exports this, documents it."
+)]
+#[cfg_attr(not(doc), allow(missing_docs))]
 #[proc_macro_attribute]
 pub fn info(_args: TokenStream, input: TokenStream) -> TokenStream {
     expand::outside_gen_server("info", input.into()).into()

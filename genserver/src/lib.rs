@@ -383,7 +383,7 @@ pub use process::{AnyRef, ServerHandle};
 pub use registry::{registered, whereis};
 pub use reply::ReplyTo;
 pub use server::GenServer;
-pub use server_ref::{ServerId, ServerRef, WeakRef};
+pub use server_ref::{ClientOf, ServerId, ServerRef, WeakRef};
 pub use supervisor::{
     ChildError, ChildSpec, DynamicSupervisor, DynamicSupervisorOptions, Restart, Shutdown,
     Strategy, Supervisor, SupervisorOptions,

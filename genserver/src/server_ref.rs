@@ -230,10 +230,19 @@ impl<T: GenServer> fmt::Debug for RawRef<T> {
     }
 }
 
-/// Implemented by a server's generated client type, which wraps a [`RawRef`].
-#[doc(hidden)]
+/// A server's client: the type that [`ServerRef<T>`] dereferences to, with
+/// one method per handler.
+///
+/// `#[gen_server]` generates it (`CounterClient` for a server `Counter`)
+/// and implements this trait for it; the trait's methods belong to the
+/// runtime and are hidden. [`GenServer`]'s
+/// [`Client`](GenServer::Client) names it.
 pub trait ClientOf<T: GenServer>: Send + Sync + 'static {
+    /// Wraps the runtime's handle.
+    #[doc(hidden)]
     fn from_raw(raw: RawRef<T>) -> Self;
+    /// The runtime's handle.
+    #[doc(hidden)]
     fn raw(&self) -> &RawRef<T>;
 }
 

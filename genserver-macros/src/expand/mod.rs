@@ -4,6 +4,7 @@
 //! and `start`, `start_named`, `start_with` (`start.rs`). This file wires
 //! them, and holds what they share.
 
+pub(crate) mod bounds;
 mod client;
 mod dispatch;
 mod info;
@@ -218,10 +219,15 @@ fn bounded_generics(server: &Server<'_>) -> Generics {
     });
     let mut seen = Vec::new();
     for ty in args.map(|arg| &*arg.original.ty).chain(replies) {
-        if higher_ranked(ty.to_token_stream()) {
+        if bounds::higher_ranked(ty.to_token_stream()) {
             // Two such predicates on one type written two ways (an alias
             // and its definition) are ambiguous to rustc: the type's own
             // impls decide alone.
+            continue;
+        }
+        if bounds::plainly_sendable(ty) {
+            // Always true (`String: Send + 'static`): it would only clutter
+            // the generated items' documentation.
             continue;
         }
         let replaced = replace_self(ty, self_ty);
@@ -238,26 +244,6 @@ fn bounded_generics(server: &Server<'_>) -> Generics {
         }
     }
     generics
-}
-
-/// Whether a type has lifetimes bound inside it: `for<'a>`, `fn(&str)`,
-/// `Fn(&str)`.
-fn higher_ranked(tokens: TokenStream) -> bool {
-    let mut tokens = tokens.into_iter().peekable();
-    while let Some(token) = tokens.next() {
-        match token {
-            TokenTree::Ident(ident) if ident == "for" || ident == "fn" => return true,
-            TokenTree::Ident(ident)
-                if (ident == "Fn" || ident == "FnMut" || ident == "FnOnce")
-                    && matches!(tokens.peek(), Some(TokenTree::Group(group)) if group.delimiter() == proc_macro2::Delimiter::Parenthesis) =>
-            {
-                return true;
-            }
-            TokenTree::Group(group) if higher_ranked(group.stream()) => return true,
-            _ => {}
-        }
-    }
-    false
 }
 
 /// The impl's generics, with `Self` in its `where` clause replaced by the
