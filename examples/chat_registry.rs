@@ -249,10 +249,10 @@ async fn open_rooms(rooms: &Rooms, topics: &Topics) -> Result<ServerRef<DynamicS
 async fn announce(topics: &Topics) -> Result<(), Error> {
     let mut reached = 0;
     topics.dispatch(&Topic::Announcements, |member, language| {
-        if let Ok(member) = member.clone().downcast::<Member>() {
-            if member.deliver(announcement(*language).into()).is_ok() {
-                reached += 1;
-            }
+        if let Ok(member) = member.clone().downcast::<Member>()
+            && member.deliver(announcement(*language).into()).is_ok()
+        {
+            reached += 1;
         }
     });
     println!("announcement dispatched, reaching {reached}");

@@ -102,7 +102,7 @@ async fn calls_after_stop_fail_with_noproc_at_once() {
     assert_eq!(
         server
             .handled()
-            .timeout(Duration::from_secs(60))
+            .timeout(Duration::from_mins(1))
             .await
             .unwrap_err(),
         CallError::NoProc

@@ -154,7 +154,7 @@ fn an_armed_timer_takes_less_heap_than_an_interval_task() {
 }
 
 async fn armed_timers() {
-    let period = Duration::from_secs(3600);
+    let period = Duration::from_hours(1);
 
     // genserver: `send_interval` on each of 10,000 idle servers.
     let mut servers = Vec::with_capacity(SERVERS);

@@ -386,12 +386,11 @@ async fn a_key_never_leads_to_a_server_that_refuses_messages() {
         lookers.push(tokio::spawn(async move {
             let mut stale = 0;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                if let Some(found) = rooms.whereis::<Pinged>(&1) {
-                    if found.ping().await == Err(CallError::NoProc)
-                        && rooms.whereis::<Pinged>(&1).as_ref() == Some(&found)
-                    {
-                        stale += 1;
-                    }
+                if let Some(found) = rooms.whereis::<Pinged>(&1)
+                    && found.ping().await == Err(CallError::NoProc)
+                    && rooms.whereis::<Pinged>(&1).as_ref() == Some(&found)
+                {
+                    stale += 1;
                 }
                 tokio::task::yield_now().await;
             }

@@ -292,12 +292,11 @@ async fn a_name_never_leads_to_a_server_that_refuses_messages() {
         lookers.push(tokio::spawn(async move {
             let mut stale = 0;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                if let Some(found) = genserver::whereis::<Named>(&name) {
-                    if found.ping().await == Err(CallError::NoProc)
-                        && genserver::whereis::<Named>(&name).as_ref() == Some(&found)
-                    {
-                        stale += 1;
-                    }
+                if let Some(found) = genserver::whereis::<Named>(&name)
+                    && found.ping().await == Err(CallError::NoProc)
+                    && genserver::whereis::<Named>(&name).as_ref() == Some(&found)
+                {
+                    stale += 1;
                 }
                 tokio::task::yield_now().await;
             }

@@ -101,10 +101,10 @@ impl Args {
 /// parsing goes on with the next argument.
 fn ident_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, example: &str) -> syn::Result<Option<Ident>> {
     let value: Expr = meta.value()?.parse()?;
-    if let Expr::Path(path) = &value {
-        if let (None, Some(ident)) = (&path.qself, path.path.get_ident()) {
-            return Ok(Some(ident.clone()));
-        }
+    if let Expr::Path(path) = &value
+        && let (None, Some(ident)) = (&path.qself, path.path.get_ident())
+    {
+        return Ok(Some(ident.clone()));
     }
     cx.error_spanned_by(
         &value,
@@ -152,10 +152,10 @@ fn shutdown_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<S
             }
         }
         Expr::Path(path) => {
-            if let Some(ident) = path.path.get_ident() {
-                if ident == "brutal_kill" || ident == "infinity" {
-                    return Ok(Some(ShutdownArg::Named(ident.clone())));
-                }
+            if let Some(ident) = path.path.get_ident()
+                && (ident == "brutal_kill" || ident == "infinity")
+            {
+                return Ok(Some(ShutdownArg::Named(ident.clone())));
             }
         }
         _ => {}
@@ -170,10 +170,10 @@ fn shutdown_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<S
 /// The value of `crate = path`.
 fn path_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Path>> {
     let value: Expr = meta.value()?.parse()?;
-    if let Expr::Path(path) = &value {
-        if path.qself.is_none() {
-            return Ok(Some(path.path.clone()));
-        }
+    if let Expr::Path(path) = &value
+        && path.qself.is_none()
+    {
+        return Ok(Some(path.path.clone()));
     }
     cx.error_spanned_by(
         &value,

@@ -124,14 +124,14 @@ pub(crate) fn strip_tokens(input: TokenStream) -> TokenStream {
         let mut tokens = body.into_iter().peekable();
         while let Some(token) = tokens.next() {
             let is_pound = matches!(&token, TokenTree::Punct(p) if p.as_char() == '#');
-            if is_pound {
-                if let Some(TokenTree::Group(group)) = tokens.peek() {
-                    if group.delimiter() == Delimiter::Bracket && is_kind_attr_tokens(group) {
-                        tokens.next();
-                        out.extend(allow.clone());
-                        continue;
-                    }
-                }
+            if is_pound
+                && let Some(TokenTree::Group(group)) = tokens.peek()
+                && group.delimiter() == Delimiter::Bracket
+                && is_kind_attr_tokens(group)
+            {
+                tokens.next();
+                out.extend(allow.clone());
+                continue;
             }
             out.extend([token]);
         }

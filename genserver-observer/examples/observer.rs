@@ -161,7 +161,7 @@ fn children() -> Vec<ChildSpec> {
     // Up to 20 restarts a minute: the flaky worker crashes every 3 to 8 s.
     let options = SupervisorOptions::new(Strategy::OneForOne)
         .max_restarts(20)
-        .max_seconds(Duration::from_secs(60));
+        .max_seconds(Duration::from_mins(1));
     vec![
         ChildSpec::new("ticker", || {
             Ticker::start_with(StartOptions::new().name("ticker").link())
@@ -211,7 +211,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let options = SupervisorOptions::new(Strategy::OneForOne)
         .max_restarts(20)
-        .max_seconds(Duration::from_secs(60));
+        .max_seconds(Duration::from_mins(1));
     let app = Supervisor::start_named("app", options, children()).await?;
 
     let addr = std::env::var("OBSERVER_ADDR").unwrap_or_else(|_| "127.0.0.1:4000".into());

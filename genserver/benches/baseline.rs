@@ -489,7 +489,7 @@ mod timers {
             .bench_local_refs(|(runtime, servers, timers)| {
                 runtime.block_on(async {
                     for server in servers.iter() {
-                        timers.push(server.every(Duration::from_secs(3600)).await);
+                        timers.push(server.every(Duration::from_hours(1)).await);
                     }
                 });
             });
@@ -513,7 +513,7 @@ mod timers {
             .bench_local_refs(|(runtime, servers, timers)| {
                 runtime.block_on(async {
                     for server in servers.iter() {
-                        let period = Duration::from_secs(3600);
+                        let period = Duration::from_hours(1);
                         timers.push(genserver::send_interval(server, period, || {
                             TickerInfo::Tick
                         }));

@@ -64,19 +64,19 @@ pub(crate) async fn start_under<T: GenServer>(
             Taken::OtherType => StartError::NameInUse(name.to_owned()),
         })?;
     }
-    if let Some(ViaOption(via)) = &options.via {
-        if let Err(error) = via.register(&AnyRef::from(server.clone())) {
-            if let Some(name) = server.name() {
-                registry::unregister(name, id);
-            }
-            return Err(match error {
-                RegistryError::AlreadyRegistered(existing) => existing.downcast::<T>().map_or_else(
-                    |_| StartError::NameInUse(via.describe()),
-                    StartError::AlreadyStarted,
-                ),
-                RegistryError::NoProc => StartError::NameInUse(via.describe()),
-            });
+    if let Some(ViaOption(via)) = &options.via
+        && let Err(error) = via.register(&AnyRef::from(server.clone()))
+    {
+        if let Some(name) = server.name() {
+            registry::unregister(name, id);
         }
+        return Err(match error {
+            RegistryError::AlreadyRegistered(existing) => existing.downcast::<T>().map_or_else(
+                |_| StartError::NameInUse(via.describe()),
+                StartError::AlreadyStarted,
+            ),
+            RegistryError::NoProc => StartError::NameInUse(via.describe()),
+        });
     }
     if let Some(parent) = &parent {
         link::link_parent(parent, server.raw().inner());
@@ -318,10 +318,10 @@ impl<T: GenServer> ExitGuard<T> {
     /// the parent as the start's error, not as an exit signal.
     fn leave_parent(&self) {
         let server = self.ctx.server();
-        if let Some((_, parent)) = server.mailbox.leave_parent() {
-            if let Some(parent) = parent.upgrade() {
-                parent.remove_link(server.id);
-            }
+        if let Some((_, parent)) = server.mailbox.leave_parent()
+            && let Some(parent) = parent.upgrade()
+        {
+            parent.remove_link(server.id);
         }
     }
 

@@ -138,10 +138,10 @@ impl<T: GenServer> Future for Receive<'_, T> {
             } else {
                 ready!(mailbox::poll_batch(batch, cx)).map(Recv::Envelope)
             };
-            if let Some(Recv::Envelope(envelope)) = &received {
-                if !matches!(envelope, Envelope::System(_)) {
-                    ctx.server().count_handled(1);
-                }
+            if let Some(Recv::Envelope(envelope)) = &received
+                && !matches!(envelope, Envelope::System(_))
+            {
+                ctx.server().count_handled(1);
             }
             let next = match received {
                 // The idle timeout: no message came in time.

@@ -84,7 +84,7 @@ impl Worker {
             .events
             .send(Event::Terminated(self.config.tag, reason.clone()));
         if let Mode::SlowTerminate = self.config.mode {
-            tokio::time::sleep(Duration::from_secs(3600)).await;
+            tokio::time::sleep(Duration::from_hours(1)).await;
         }
     }
 }

@@ -184,16 +184,16 @@ fn check_context(cx: &Ctxt, server: &Server<'_>, arg: &Arg<'_>, kind: Kind) {
             "the context is lent for the handler's call only: write `&mut Context<Self>` without a lifetime",
         );
     }
-    if let Some(inner) = ast::context_type(&reference.elem) {
-        if !is_self(server, inner) {
-            cx.error_spanned_by(
-                inner,
-                format!(
-                    "a handler gets its own server's context: write `Context<Self>` (or `Context<{}>`)",
-                    server.ident
-                ),
-            );
-        }
+    if let Some(inner) = ast::context_type(&reference.elem)
+        && !is_self(server, inner)
+    {
+        cx.error_spanned_by(
+            inner,
+            format!(
+                "a handler gets its own server's context: write `Context<Self>` (or `Context<{}>`)",
+                server.ident
+            ),
+        );
     }
 }
 
@@ -238,17 +238,17 @@ pub(super) fn check_terminate(cx: &Ctxt, server: &Server<'_>, terminate: &Specia
             "`#[terminate]` takes `&mut self` and, optionally, the reason: `reason: &ExitReason`",
         );
     }
-    if let Some(arg) = others.first() {
-        if !matches!(*arg.original.ty, Type::Reference(_)) {
-            cx.error_spanned_by(
-                &arg.original.ty,
-                "`#[terminate]` receives the exit reason by reference: `reason: &ExitReason`",
-            );
-        }
+    if let Some(arg) = others.first()
+        && !matches!(*arg.original.ty, Type::Reference(_))
+    {
+        cx.error_spanned_by(
+            &arg.original.ty,
+            "`#[terminate]` receives the exit reason by reference: `reason: &ExitReason`",
+        );
     }
-    if let ReturnType::Type(_, ty) = &method.sig.output {
-        if !is_unit(ty) {
-            cx.error_spanned_by(ty, "`#[terminate]` returns nothing: remove the return type");
-        }
+    if let ReturnType::Type(_, ty) = &method.sig.output
+        && !is_unit(ty)
+    {
+        cx.error_spanned_by(ty, "`#[terminate]` returns nothing: remove the return type");
     }
 }

@@ -106,15 +106,15 @@ pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) -> Validity {
     for extra in server.terminates.iter().skip(1) {
         cx.error_spanned_by(extra.attr, "a server has at most one `#[terminate]`");
     }
-    if let Some(init) = server.init() {
-        if !passes(cx, || check_init(cx, server, init)) {
-            broken.push(Part::Init);
-        }
+    if let Some(init) = server.init()
+        && !passes(cx, || check_init(cx, server, init))
+    {
+        broken.push(Part::Init);
     }
-    if let Some(terminate) = server.terminate() {
-        if !passes(cx, || check_terminate(cx, server, terminate)) {
-            broken.push(Part::Terminate);
-        }
+    if let Some(terminate) = server.terminate()
+        && !passes(cx, || check_terminate(cx, server, terminate))
+    {
+        broken.push(Part::Terminate);
     }
     Validity { broken, handler_ok }
 }

@@ -125,10 +125,10 @@ fn borrow_in(ty: &Type, bound: &[&syn::Lifetime]) -> Option<TokenStream> {
             }
         },
         Type::Path(path) => {
-            if let Some(qself) = &path.qself {
-                if let Some(found) = borrow_in(&qself.ty, bound) {
-                    return Some(found);
-                }
+            if let Some(qself) = &path.qself
+                && let Some(found) = borrow_in(&qself.ty, bound)
+            {
+                return Some(found);
             }
             borrow_in_path(&path.path, bound)
         }

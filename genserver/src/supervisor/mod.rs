@@ -431,10 +431,10 @@ impl Supervisor {
     /// Tries again a restart that failed: `{:try_again_restart, id}`.
     #[info]
     async fn retry(&mut self, id: ChildId, ctx: &mut Context<Self>) {
-        if let Some(index) = self.index(&id) {
-            if self.children[index].state == ChildState::Restarting {
-                self.restart(index, ctx).await;
-            }
+        if let Some(index) = self.index(&id)
+            && self.children[index].state == ChildState::Restarting
+        {
+            self.restart(index, ctx).await;
         }
     }
 
