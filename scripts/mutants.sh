@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Mutation testing of the runtime (genserver/src) with cargo-mutants: every
-# mutant of the runtime's code must make a test of `genserver` (unit and doc
+# mutant of the runtime's code must make a test of `gen_server` (unit and doc
 # tests) or of `genserver-tests` (the integration tests) fail. Not part of
 # .ci/run: it rebuilds and retests once per mutant, which takes a long time.
 #
@@ -31,7 +31,7 @@ fi
 # arguments below (cargo-mutants' `--test-package` and `--test-workspace`
 # are not honoured when the mutated package is chosen).
 args=(
-  --package genserver
+  --package gen_server
   --timeout "${MUTANTS_TIMEOUT:-300}"
   --jobs "${MUTANTS_JOBS:-1}"
   --output target/mutants

@@ -291,3 +291,46 @@ fn a_reply_to_a_caller_that_stopped_waiting_comes_back() {
         assert!(format!("{:?}", SlowMsg::Noop {}).contains("Noop"));
     });
 }
+
+/// On a runtime built without tokio's time driver, a call with a timeout
+/// fails at once with `NoTimeDriver`, even one the server would answer in
+/// its next turn (without the check, that one succeeded and a slower one
+/// panicked), and sends nothing; a call without a timeout works. On both
+/// kinds of runtime, one after the other on the same thread as a runtime
+/// with the driver, where calls with a timeout work.
+#[test]
+fn a_timed_call_without_the_time_driver_fails_the_same_way_every_time() {
+    let no_timers = [
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap(),
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap(),
+    ];
+    let with_timers = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    for runtime in &no_timers {
+        runtime.block_on(async {
+            let server = Slow::start(Slow::default()).await.unwrap();
+            for _ in 0..3 {
+                assert_eq!(server.handled().await, Err(CallError::NoTimeDriver));
+            }
+            assert_eq!(
+                server.handled().no_timeout().await,
+                Ok(0),
+                "nothing was sent"
+            );
+            let error = server.handled().timeout(Duration::from_secs(1)).await;
+            assert_eq!(error, Err(CallError::NoTimeDriver));
+            assert!(error.unwrap_err().to_string().contains("no time driver"));
+        });
+        with_timers.block_on(async {
+            let server = Slow::start(Slow::default()).await.unwrap();
+            assert_eq!(server.handled().await, Ok(0));
+        });
+    }
+}

@@ -119,12 +119,7 @@ async fn a_stop_timeout_returns_timeout_and_the_server_goes_on_stopping() {
         .unwrap_err();
     assert_eq!(error, StopError::Timeout);
     assert!(log.events().is_empty(), "terminate is still running");
-    let exited = within(
-        Duration::from_secs(120),
-        "the server's exit",
-        server.exited(),
-    )
-    .await;
+    let exited = within(Duration::from_mins(2), "the server's exit", server.exited()).await;
     assert_eq!(exited, ExitReason::Shutdown);
     assert_eq!(log.events(), ["terminate after 0: shutdown"]);
     assert!(genserver::whereis::<Worker>(&name).is_none());

@@ -285,7 +285,7 @@ async fn processes_under_churn() {
         })
         .collect();
     for churner in churners {
-        within(Duration::from_secs(60), "the task `churner`", churner)
+        within(Duration::from_mins(1), "the task `churner`", churner)
             .await
             .unwrap();
     }

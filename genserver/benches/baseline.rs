@@ -2,7 +2,7 @@
 //! process and run: both serve a `HashMap<u64, u64>` with `put` as a cast and
 //! `get` as a call. Every reply is checked, so no work is optimised away.
 //!
-//! Run with `cargo bench -p genserver --bench baseline`; BENCHMARKS.md says
+//! Run with `cargo bench -p gen_server --bench baseline`; BENCHMARKS.md says
 //! how to read the output as ratios.
 
 #![allow(missing_docs)]

@@ -32,7 +32,7 @@ TOML
   cp "$repo/Cargo.lock" "$work/$1/Cargo.lock"
 }
 
-make_crate with-genserver "genserver = { path = \"$repo/genserver\" }" '
+make_crate with-genserver "genserver = { package = \"gen_server\", path = \"$repo/genserver\" }" '
 use genserver::prelude::*;
 use std::collections::HashMap;
 

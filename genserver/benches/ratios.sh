@@ -22,7 +22,7 @@ trap 'rm -rf "$out"' EXIT
 
 for run in $(seq "$runs"); do
   # shellcheck disable=SC2086
-  cargo bench --quiet -p genserver ${CARGO_FLAGS:-} $bench_flags -- $filter > "$out/run$run.txt" 2>/dev/null
+  cargo bench --quiet -p gen_server ${CARGO_FLAGS:-} $bench_flags -- $filter > "$out/run$run.txt" 2>/dev/null
 done
 
 # Per run: "group bench seconds" for every timing row, "group bench alloc|dealloc bytes" for allocations.

@@ -46,7 +46,9 @@ pin_project! {
     ///
     /// A call with a timeout needs tokio's time driver, which `#[tokio::main]`
     /// and `#[tokio::test]` enable; on a runtime built without
-    /// `enable_time()`, use [`no_timeout`](Self::no_timeout).
+    /// `enable_time()`, such a call to a server started there fails at once
+    /// with [`CallError::NoTimeDriver`], whether or not the reply would
+    /// have come in time. Use [`no_timeout`](Self::no_timeout) there.
     ///
     /// # Cancel safety
     ///
@@ -176,6 +178,11 @@ impl<T: GenServer, R> Future for Call<'_, T, R> {
             let server = *this.server;
             if server.is_current() {
                 return Poll::Ready(Err(CallError::CallingSelf));
+            }
+            // Checked before sending, whether or not the reply would come in
+            // time to need no timer: the same call fails the same way.
+            if this.timeout.is_some() && !server.inner().timers {
+                return Poll::Ready(Err(CallError::NoTimeDriver));
             }
             if server
                 .inner()

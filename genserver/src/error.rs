@@ -34,6 +34,15 @@ pub enum CallError {
     /// panicked, or it was stopped while the call was queued.
     #[error("server exited before replying: {0}")]
     Exit(ExitReason),
+    /// The call has a timeout, and the tokio runtime it runs on was built
+    /// without the time driver that timeouts need. Nothing was sent. Build
+    /// the runtime with `enable_time()` (or `enable_all()`, as
+    /// `#[tokio::main]` does), or make the call with
+    /// [`no_timeout`](crate::Call::no_timeout).
+    #[error(
+        "the call has a timeout but the tokio runtime has no time driver: enable it, or call `.no_timeout()`"
+    )]
+    NoTimeDriver,
 }
 
 impl CallError {

@@ -54,7 +54,12 @@ pub(crate) async fn start_under<T: GenServer>(
     };
     panic::install_hook();
     let id = ServerId::next();
-    let inner = Arc::new(Inner::new(id, options.name.map(String::into_boxed_str)));
+    let timers = panic::has_time_driver();
+    let inner = Arc::new(Inner::new(
+        id,
+        options.name.map(String::into_boxed_str),
+        timers,
+    ));
     let server: ServerRef<T> = ServerRef::from_raw(RawRef::first(inner));
     if let Some(name) = server.name() {
         // The name is taken before `init` runs, as in OTP, so that two

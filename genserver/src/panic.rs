@@ -11,7 +11,7 @@
 
 use std::any::Any;
 use std::backtrace::{Backtrace, BacktraceStatus};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
@@ -78,6 +78,23 @@ thread_local! {
     /// The site of the last panic in a server's task on this thread, until
     /// the catch that follows takes it.
     static LAST_SITE: RefCell<Option<Site>> = const { RefCell::new(None) };
+    /// Set while [`has_time_driver`] makes a timer that may panic: the
+    /// hook keeps that panic quiet.
+    static PROBING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the current runtime has tokio's time driver.
+///
+/// tokio offers no way to ask: making a timer panics without the driver.
+/// So a timer is made and dropped (never armed, which costs a clock read),
+/// the panic caught, and the hook kept quiet meanwhile. Asked once per
+/// server, as it starts.
+pub(crate) fn has_time_driver() -> bool {
+    install_hook();
+    PROBING.set(true);
+    let found = catch_unwind(|| drop(tokio::time::sleep(std::time::Duration::ZERO))).is_ok();
+    PROBING.set(false);
+    found
 }
 
 fn take_site() -> Option<Site> {
@@ -91,6 +108,9 @@ pub(crate) fn install_hook() {
     INSTALLED.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            if PROBING.get() {
+                return;
+            }
             if !crate::context::in_server() {
                 return previous(info);
             }

@@ -59,13 +59,17 @@ pub(crate) struct Inner<T: GenServer> {
     /// kill that did not wait for a task blocking its thread: whichever
     /// sets it publishes the end, once.
     pub(crate) ending: AtomicBool,
+    /// Whether the runtime the server was started on has tokio's time
+    /// driver, which calls with a timeout need.
+    pub(crate) timers: bool,
 }
 
 impl<T: GenServer> Inner<T> {
-    pub(crate) fn new(id: ServerId, name: Option<Box<str>>) -> Self {
+    pub(crate) fn new(id: ServerId, name: Option<Box<str>>, timers: bool) -> Self {
         Self {
             id,
             name,
+            timers,
             handles: AtomicUsize::new(1),
             mailbox: Mailbox::new(),
             exit: ExitSignal::new(),

@@ -60,7 +60,7 @@ pub async fn within<F: std::future::Future>(limit: Duration, what: &str, future:
 }
 
 /// How long a test may run before its [`watchdog`] aborts the process.
-pub const WATCHDOG_LIMIT: Duration = Duration::from_secs(60);
+pub const WATCHDOG_LIMIT: Duration = Duration::from_mins(1);
 
 /// Fails the whole test binary, loudly, if the test that calls this has
 /// not finished within [`WATCHDOG_LIMIT`]: a test that hangs (an await on
