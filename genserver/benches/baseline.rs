@@ -367,6 +367,111 @@ mod fan_out {
     }
 }
 
+/// Fan-out from one task: 10,000 servers, a cast then a call to each, all
+/// the calls awaited together with `join_all` by one driver task (not a
+/// task per call, as in `fan_out`), under tokio's cooperative budget and,
+/// in the `unconstrained` pair, outside it. With many calls in flight from
+/// one task, each call's own waiting (its deferred timer) is what is paid.
+mod fan_out_one_task {
+    use std::future::Future;
+    use std::sync::Arc;
+
+    use futures_util::future::join_all;
+
+    use super::*;
+
+    const SERVERS: u64 = 10_000;
+
+    /// Runs `driver` as a task of its own, under the budget or outside it.
+    fn drive(
+        runtime: &Runtime,
+        unconstrained: bool,
+        driver: impl Future<Output = ()> + Send + 'static,
+    ) {
+        runtime.block_on(async move {
+            if unconstrained {
+                tokio::spawn(tokio::task::unconstrained(driver))
+                    .await
+                    .unwrap();
+            } else {
+                tokio::spawn(driver).await.unwrap();
+            }
+        });
+    }
+
+    fn hand_written_servers(runtime: &Runtime) -> Arc<Vec<hand_written::Kv>> {
+        Arc::new(
+            runtime.block_on(async { (0..SERVERS).map(|_| hand_written::Kv::spawn().0).collect() }),
+        )
+    }
+
+    fn genserver_servers(runtime: &Runtime) -> Arc<Vec<ServerRef<Kv>>> {
+        Arc::new(runtime.block_on(async {
+            let mut servers = Vec::new();
+            for _ in 0..SERVERS {
+                servers.push(Kv::start(Kv::default()).await.unwrap());
+            }
+            servers
+        }))
+    }
+
+    async fn hand_written_round(servers: Arc<Vec<hand_written::Kv>>) {
+        let calls = servers.iter().zip(0..).map(|(server, i)| {
+            server.put(i, i + 1);
+            server.get(i)
+        });
+        for (reply, i) in join_all(calls).await.into_iter().zip(0..) {
+            assert_eq!(reply, Some(i + 1));
+        }
+    }
+
+    async fn genserver_round(servers: Arc<Vec<ServerRef<Kv>>>) {
+        let calls = servers.iter().zip(0..).map(|(server, i)| {
+            server.put(i, i + 1).unwrap();
+            server.get(i)
+        });
+        for (reply, i) in join_all(calls).await.into_iter().zip(0..) {
+            assert_eq!(reply.unwrap(), Some(i + 1));
+        }
+    }
+
+    #[divan::bench(sample_count = 20)]
+    fn baseline(bencher: Bencher<'_, '_>) {
+        let runtime = multi_thread();
+        let servers = hand_written_servers(&runtime);
+        bencher
+            .counter(ItemsCount::new(SERVERS))
+            .bench_local(|| drive(&runtime, false, hand_written_round(Arc::clone(&servers))));
+    }
+
+    #[divan::bench(sample_count = 20)]
+    fn genserver(bencher: Bencher<'_, '_>) {
+        let runtime = multi_thread();
+        let servers = genserver_servers(&runtime);
+        bencher
+            .counter(ItemsCount::new(SERVERS))
+            .bench_local(|| drive(&runtime, false, genserver_round(Arc::clone(&servers))));
+    }
+
+    #[divan::bench(sample_count = 20)]
+    fn unconstrained_baseline(bencher: Bencher<'_, '_>) {
+        let runtime = multi_thread();
+        let servers = hand_written_servers(&runtime);
+        bencher
+            .counter(ItemsCount::new(SERVERS))
+            .bench_local(|| drive(&runtime, true, hand_written_round(Arc::clone(&servers))));
+    }
+
+    #[divan::bench(sample_count = 20)]
+    fn unconstrained_genserver(bencher: Bencher<'_, '_>) {
+        let runtime = multi_thread();
+        let servers = genserver_servers(&runtime);
+        bencher
+            .counter(ItemsCount::new(SERVERS))
+            .bench_local(|| drive(&runtime, true, genserver_round(Arc::clone(&servers))));
+    }
+}
+
 /// A server that counts the ticks of a timer.
 #[derive(Default)]
 struct Ticker {
