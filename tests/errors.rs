@@ -90,6 +90,11 @@ async fn a_refused_cast_is_send_and_sync_and_gives_its_message_back() {
     send_sync(&refused);
     assert!(refused.is_no_proc());
     assert_eq!(format!("{refused:?}"), "NoProc(..)");
+    // The message need not be `Debug`, so it is never shown.
+    assert_eq!(
+        format!("{:?}", genserver::Undelivered::new(7)),
+        "Undelivered(..)"
+    );
     assert!(matches!(refused.message_mut(), RunnerMsg::Run { .. }));
     let RunnerMsg::Run { job } = refused.into_message();
     assert_eq!(job(), 7, "the job itself, unrun");
