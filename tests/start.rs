@@ -387,3 +387,57 @@ impl Touchy {
         Err(TouchyError(7))
     }
 }
+
+/// Blocks its thread in `init` for `millis`, then awaits: a start timeout
+/// shorter than that kills it only when the block ends.
+struct Stubborn;
+
+#[gen_server]
+impl Stubborn {
+    #[init]
+    async fn init(millis: u64) -> Self {
+        std::thread::sleep(std::time::Duration::from_millis(millis));
+        tokio::task::yield_now().await;
+        Stubborn
+    }
+
+    #[call]
+    fn ping(&self) {}
+}
+
+/// A start that timed out frees its name at once; when the killed `init`'s
+/// task finally ends, it must not free the name again, now that another
+/// server has taken it (registry.rs's `unregister` checks whose name it
+/// frees: from cargo mutants' survivors).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_out_start_does_not_free_the_name_its_successor_took() {
+    use std::time::Duration;
+
+    let _watchdog = support::watchdog();
+    let name = unique_name("successor");
+    let options = StartOptions::new()
+        .name(&name)
+        .timeout(Duration::from_millis(20));
+    let error = Stubborn::start_with(options, 300).await.unwrap_err();
+    assert!(matches!(error, StartError::Timeout), "{error:?}");
+    let successor = Stubborn::start_named(&name, 0).await.unwrap();
+    // Only the successor's task is left once the killed one has ended,
+    // its clean-up done.
+    let tasks = || {
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks()
+    };
+    support::eventually(Duration::from_secs(5), || tasks() == 1).await;
+    assert_eq!(
+        genserver::whereis::<Stubborn>(&name),
+        Some(successor.clone())
+    );
+    support::within(
+        Duration::from_secs(5),
+        "the successor's stop",
+        successor.stop(),
+    )
+    .await
+    .unwrap();
+}
