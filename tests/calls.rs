@@ -334,3 +334,22 @@ fn a_timed_call_without_the_time_driver_fails_the_same_way_every_time() {
         });
     }
 }
+
+/// An owned call fails as a borrowing one does: `NoProc` at once for a
+/// stopped server, `Timeout` when no reply comes in time (the server is not
+/// affected), and the spawned call's handle does not outlive the call.
+#[tokio::test(start_paused = true)]
+async fn an_owned_call_times_out_and_finds_a_stopped_server_as_a_borrowing_one_does() {
+    let server = Slow::start(Slow::default()).await.unwrap();
+    let late = tokio::spawn(
+        server
+            .after(1_000)
+            .timeout(Duration::from_millis(10))
+            .owned(),
+    );
+    assert_eq!(late.await.unwrap().unwrap_err(), CallError::Timeout);
+    assert_eq!(server.handled().owned().await, Ok(1), "it went on");
+    server.stop().await.unwrap();
+    let refused = tokio::spawn(server.handled().owned());
+    assert_eq!(refused.await.unwrap(), Err(CallError::NoProc));
+}

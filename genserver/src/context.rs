@@ -377,11 +377,7 @@ impl<T: GenServer> Context<T> {
     /// thread (the caller reads the exit reason, as from a server killed
     /// before it replied).
     pub(crate) fn reply<R: Send + 'static>(&mut self, reply_to: ReplyTo<R>, reply: R) {
-        if self
-            .server()
-            .ending
-            .load(std::sync::atomic::Ordering::Acquire)
-        {
+        if self.server().is_ending() {
             return;
         }
         match self.asks_mut() {

@@ -275,7 +275,7 @@ async fn run<T: GenServer>(
 /// been aborted: it is cancelled at its next `.await`.
 pub(crate) fn ended_by_kill<T: GenServer>(ctx: &Context<T>) -> Option<ExitReason> {
     let server = ctx.server();
-    if server.ending.load(Ordering::Acquire) {
+    if server.is_ending() {
         Some(server.exit.get().cloned().unwrap_or(ExitReason::Killed))
     } else {
         None

@@ -4,7 +4,6 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::Ordering;
 use std::task::{Poll, ready};
 
 use tokio::time::Instant;
@@ -128,7 +127,7 @@ impl<T: GenServer> Future for Receive<'_, T> {
         let Receive { ctx, batch } = self.get_mut();
         // Killed while a handler blocked the thread: the task has been
         // aborted and ends at this `.await`, handling nothing more.
-        if ctx.server().ending.load(Ordering::Acquire) {
+        if ctx.server().is_ending() {
             return Poll::Pending;
         }
         loop {

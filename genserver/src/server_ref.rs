@@ -79,6 +79,14 @@ impl<T: GenServer> Inner<T> {
         }
     }
 
+    /// Whether the server's end is published or being published: by its
+    /// task as it ends, or by a kill in the place of a task that blocks its
+    /// thread (then the task must run no more of the user's code).
+    #[inline]
+    pub(crate) fn is_ending(&self) -> bool {
+        self.ending.load(Ordering::Acquire)
+    }
+
     /// Counts one envelope taken from the mailbox (`1`), or held back
     /// while the server is suspended (`-1`). Only the server's task writes
     /// the counter: a load and a store, no locked instruction.
