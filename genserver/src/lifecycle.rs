@@ -193,11 +193,13 @@ async fn run<T: GenServer>(
         }
     };
     // Killed while `init` blocked its thread, the kill having published the
-    // end in the task's stead: the start fails, and the task waits for its
-    // cancellation, running no more of the user's code.
+    // end in the task's stead: the start fails, and the task ends as a
+    // cancelled one does, running no more of the user's code. (Returning
+    // rather than awaiting its cancellation keeps what is live here out of
+    // every server's task.)
     if let Some(reason) = ended_by_kill(&guard.ctx) {
         report(started, InitFailure::Exit(reason));
-        return std::future::pending().await;
+        return;
     }
     // If the starter stopped waiting, the server runs on like any other: it
     // stops by itself once no handle to it is left.
@@ -218,7 +220,7 @@ async fn run<T: GenServer>(
         };
     // As above: after a kill, `terminate` does not run.
     if ended_by_kill(ctx).is_some() {
-        return std::future::pending().await;
+        return;
     }
     // The report shows the state as it was when the server stopped, before
     // `terminate`, as OTP's does. Boxed: what is kept across `terminate`
@@ -272,7 +274,7 @@ async fn run<T: GenServer>(
 
 /// The reason a kill published for the server, if it did so in the place of
 /// a task that blocked its thread (see [`process::kill`]). The task has
-/// been aborted: it is cancelled at its next `.await`.
+/// been aborted: it is cancelled at its next `.await`, or ends first.
 pub(crate) fn ended_by_kill<T: GenServer>(ctx: &Context<T>) -> Option<ExitReason> {
     let server = ctx.server();
     if server.is_ending() {
