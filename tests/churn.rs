@@ -46,11 +46,18 @@ async fn a_million_lifecycles_leave_nothing_behind() {
             .unwrap();
         server.stop().await.unwrap();
     }
+    // Nor is the runtime's task that times calls out, spawned by the first
+    // call that waits past its server's turn: here, to a suspended server.
+    let suspended = Brief::start(Brief::default()).await.unwrap();
+    genserver::sys::suspend(&suspended).await.unwrap();
+    let waited = suspended.ping().timeout(Duration::from_millis(1)).await;
+    assert_eq!(waited, Err(CallError::Timeout));
+    suspended.stop().await.unwrap();
     // A stopped server's task ends just after `stop` returns (which waits
     // for the end to be published, not for the task's last drops): let the
     // warm-up's end, so that the baseline counts none of them.
     for _ in 0..100 {
-        if alive_tasks() == 0 {
+        if alive_tasks() == 1 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;

@@ -79,6 +79,15 @@ fn an_idle_server_gives_back_what_a_burst_left_and_hibernation_gives_back_all() 
 async fn burst() {
     // The runtime's timer wheel allocates with its first timer: not ours.
     tokio::time::sleep(Duration::from_millis(1)).await;
+    // Nor are the runtime's lists of call deadlines, which allocate with
+    // the first call that waits past the server's turn: here, behind a
+    // batch larger than a turn's cooperative budget, to a server of its own.
+    let other = Sink::start(Sink::default()).await.unwrap();
+    for n in 0..1_000 {
+        other.add(n).unwrap();
+    }
+    assert_eq!(other.sum().await.unwrap(), 499_500);
+    other.stop().await.unwrap();
     let server = Sink::start(Sink::default()).await.unwrap();
     assert_eq!(server.sum().await.unwrap(), 0);
     settle().await;

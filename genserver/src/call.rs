@@ -3,14 +3,14 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use pin_project_lite::pin_project;
 use tokio::sync::futures::Notified;
 use tokio::sync::oneshot;
-use tokio::time::Sleep;
 
+use crate::deadline::{Armed, Turn};
 use crate::mailbox::Envelope;
 use crate::server_ref::RawRef;
 use crate::{CallError, ExitReason, GenServer};
@@ -24,12 +24,14 @@ pin_project! {
     ///
     /// The generated client function of a `#[call]` handler returns one.
     /// Like every future it does nothing until awaited: the message is sent on
-    /// the first poll. The timeout (by default [`DEFAULT_CALL_TIMEOUT`]) is
-    /// armed only if the reply has not come by the time the calling task runs
-    /// again after sending, so that calls answered at once never pay for a
-    /// timer; it counts from then, which can add one scheduling turn of the
-    /// calling task to the wait (less than the timer's own 1 ms resolution on
-    /// a runtime that is not overloaded).
+    /// the first poll. The timeout (by default [`DEFAULT_CALL_TIMEOUT`])
+    /// costs no timer of its own. A call still waiting after sending lets
+    /// the server have a turn first (it wakes its own task once), and if it
+    /// is waiting still, joins a queue of the calls with the same timeout;
+    /// one task per runtime, on the runtime the server was started on, wakes
+    /// those that are due, with the resolution of tokio's timer (1 ms). The
+    /// timeout counts from then, which can add one scheduling turn of the
+    /// calling task to the wait.
     ///
     /// The call resolves to exactly one of:
     /// - `Ok(reply)`;
@@ -74,10 +76,11 @@ pin_project! {
         message: Option<T::Message>,
         reply: oneshot::Receiver<R>,
         timeout: Option<Duration>,
-        // Whether the call has given the server one turn before arming its timer.
-        yielded: bool,
-        #[pin]
-        deadline: Option<Sleep>,
+        // Held while the call lets the server have a turn before joining
+        // its deadline list; `deferred` once it has.
+        turn: Option<Turn>,
+        deferred: bool,
+        deadline: Option<Armed<'a>>,
         #[pin]
         exited: Option<Notified<'a>>,
     }
@@ -94,7 +97,8 @@ impl<'a, T: GenServer, R> Call<'a, T, R> {
             message: Some(message),
             reply,
             timeout: Some(DEFAULT_CALL_TIMEOUT),
-            yielded: false,
+            turn: None,
+            deferred: false,
             deadline: None,
             exited: None,
         }
@@ -160,7 +164,8 @@ impl<'a, T: GenServer, R> Call<'a, T, R> {
                 message,
                 reply,
                 timeout,
-                yielded: false,
+                turn: None,
+                deferred: false,
                 deadline: None,
                 exited: None,
             }
@@ -169,7 +174,7 @@ impl<'a, T: GenServer, R> Call<'a, T, R> {
     }
 }
 
-impl<T: GenServer, R> Future for Call<'_, T, R> {
+impl<'a, T: GenServer, R> Future for Call<'a, T, R> {
     type Output = Result<R, CallError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -181,7 +186,7 @@ impl<T: GenServer, R> Future for Call<'_, T, R> {
             }
             // Checked before sending, whether or not the reply would come in
             // time to need no timer: the same call fails the same way.
-            if this.timeout.is_some() && !server.inner().timers {
+            if this.timeout.is_some() && server.inner().deadlines.is_none() {
                 return Poll::Ready(Err(CallError::NoTimeDriver));
             }
             if server
@@ -193,6 +198,8 @@ impl<T: GenServer, R> Future for Call<'_, T, R> {
                 return Poll::Ready(Err(CallError::NoProc));
             }
         }
+        // Polled again: the task's turn is over.
+        drop(this.turn.take());
         if this.exited.is_none() {
             match Pin::new(&mut *this.reply).poll(cx) {
                 Poll::Ready(Ok(reply)) => return Poll::Ready(Ok(reply)),
@@ -212,24 +219,25 @@ impl<T: GenServer, R> Future for Call<'_, T, R> {
                 return Poll::Ready(Err(CallError::Exit(reason)));
             }
         }
-        if this.deadline.is_none() {
-            let Some(timeout) = *this.timeout else {
-                return Poll::Pending;
-            };
-            if !*this.yielded {
-                // Most calls are answered in the server's next turn. Rather
-                // than arm a timer (two locked operations on tokio's timer
-                // wheel, a fifth of a call's cost), let the server have that
-                // turn and look again; only a call still waiting then pays.
-                *this.yielded = true;
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
+        if let Some(deadline) = this.deadline {
+            if !deadline.refresh(cx.waker()) {
+                return Poll::Ready(Err(CallError::Timeout));
             }
-            this.deadline.set(Some(tokio::time::sleep(timeout)));
-        }
-        if let Some(deadline) = this.deadline.as_pin_mut() {
-            ready!(deadline.poll(cx));
-            return Poll::Ready(Err(CallError::Timeout));
+        } else {
+            let server: &'a RawRef<T> = this.server;
+            if let (Some(timeout), Some(deadlines)) =
+                (*this.timeout, server.inner().deadlines.as_deref())
+            {
+                if !*this.deferred {
+                    *this.deferred = true;
+                    if let Some(turn) = Turn::claim() {
+                        *this.turn = Some(turn);
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
+                    }
+                }
+                *this.deadline = deadlines.arm(timeout, cx.waker());
+            }
         }
         Poll::Pending
     }

@@ -351,6 +351,7 @@
 
 mod call;
 mod context;
+mod deadline;
 mod error;
 mod exit;
 mod id_hash;

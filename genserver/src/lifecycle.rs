@@ -22,7 +22,7 @@ use crate::show::State;
 use crate::sys::{self, SysState};
 use crate::timer::Timers;
 use crate::{AnyRef, ExitReason, GenServer, ServerId, ServerRef, StartError, StartOptions};
-use crate::{Down, link, process, receive, report};
+use crate::{Down, deadline, link, process, receive, report};
 
 /// How `init` failed, as reported from the new task to its starter.
 enum InitFailure<E> {
@@ -54,11 +54,10 @@ pub(crate) async fn start_under<T: GenServer>(
     };
     panic::install_hook();
     let id = ServerId::next();
-    let timers = panic::has_time_driver();
     let inner = Arc::new(Inner::new(
         id,
         options.name.map(String::into_boxed_str),
-        timers,
+        deadline::of_runtime(&runtime),
     ));
     let server: ServerRef<T> = ServerRef::from_raw(RawRef::first(inner));
     if let Some(name) = server.name() {

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use crate::deadline::Deadlines;
 use crate::exit::ExitSignal;
 use crate::mailbox::{Envelope, Mailbox};
 use crate::timer::{Kind, TimerKey, TimerRef, TimerTable};
@@ -59,17 +60,21 @@ pub(crate) struct Inner<T: GenServer> {
     /// kill that did not wait for a task blocking its thread: whichever
     /// sets it publishes the end, once.
     pub(crate) ending: AtomicBool,
-    /// Whether the runtime the server was started on has tokio's time
-    /// driver, which calls with a timeout need.
-    pub(crate) timers: bool,
+    /// The call deadlines of the runtime the server was started on; `None`
+    /// if it has no time driver, which calls with a timeout need.
+    pub(crate) deadlines: Option<Arc<Deadlines>>,
 }
 
 impl<T: GenServer> Inner<T> {
-    pub(crate) fn new(id: ServerId, name: Option<Box<str>>, timers: bool) -> Self {
+    pub(crate) fn new(
+        id: ServerId,
+        name: Option<Box<str>>,
+        deadlines: Option<Arc<Deadlines>>,
+    ) -> Self {
         Self {
             id,
             name,
-            timers,
+            deadlines,
             handles: AtomicUsize::new(1),
             mailbox: Mailbox::new(),
             exit: ExitSignal::new(),

@@ -143,5 +143,5 @@ fn a_removed_monitor_is_not_notified() {
 }
 
 fn probe() -> Arc<Inner<Probe>> {
-    Arc::new(Inner::new(ServerId::next(), None, true))
+    Arc::new(Inner::new(ServerId::next(), None, None))
 }

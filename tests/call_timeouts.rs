@@ -1,0 +1,169 @@
+//! Call timeouts under load (issue 14): 10,000 calls in flight to a server
+//! that never answers, on two worker threads, each time out no sooner than
+//! its timeout and little later: awaited together by one task (`join_all`),
+//! or each by a task of its own while the server blocks a worker thread.
+
+#![allow(missing_docs)]
+
+mod support;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use genserver::prelude::*;
+use support::within;
+
+const CALLS: usize = 10_000;
+
+/// What a timed-out call may take past its timeout: tokio's timer tick
+/// (1 ms), plus what a loaded 2-core machine adds in waking 10,000 calls
+/// and polling them again (debug build). Anything near a timeout per call
+/// armed in turn, or a missed wake-up, is far beyond it.
+const LATE: Duration = Duration::from_millis(1 + 250);
+
+#[derive(Default)]
+struct Stuck;
+
+#[gen_server]
+impl Stuck {
+    /// Never returns: the server is stuck in it, its thread free.
+    #[call]
+    async fn wait_forever(&mut self) {
+        std::future::pending::<()>().await;
+    }
+
+    /// Holds the server's worker thread for `millis`.
+    #[call]
+    fn block_thread(&mut self, millis: u64) {
+        std::thread::sleep(Duration::from_millis(millis));
+    }
+
+    #[call]
+    fn ping(&mut self) {}
+}
+
+/// `call`'s outcome and how long it took from its first poll.
+async fn timed<F: Future>(call: F) -> (F::Output, Duration) {
+    let start = Instant::now();
+    let outcome = call.await;
+    (outcome, start.elapsed())
+}
+
+/// Every call timed out, none early, none later than `timeout` + [`LATE`].
+fn assert_timed_out(outcomes: &[(Result<(), CallError>, Duration)], timeout: Duration) {
+    assert_eq!(outcomes.len(), CALLS);
+    for (outcome, _) in outcomes {
+        assert_eq!(outcome, &Err(CallError::Timeout));
+    }
+    let earliest = outcomes.iter().map(|(_, took)| *took).min().unwrap();
+    let latest = outcomes.iter().map(|(_, took)| *took).max().unwrap();
+    assert!(
+        earliest >= timeout,
+        "a call timed out early, after {earliest:?}"
+    );
+    assert!(
+        latest <= timeout + LATE,
+        "a call timed out {:?} late",
+        latest.saturating_sub(timeout)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_calls_awaited_by_one_task_time_out_with_the_default_timeout() {
+    let _watchdog = support::watchdog();
+    let server = Stuck::start(Stuck).await.unwrap();
+    let stuck = server
+        .wait_forever()
+        .timeout(Duration::from_millis(1))
+        .await;
+    assert_eq!(stuck, Err(CallError::Timeout));
+    let driver = tokio::spawn({
+        let server = server.clone();
+        async move { join_all((0..CALLS).map(|_| timed(server.ping().owned()))).await }
+    });
+    let outcomes = within(Duration::from_secs(10), "10,000 calls", driver)
+        .await
+        .unwrap();
+    assert_timed_out(&outcomes, genserver::DEFAULT_CALL_TIMEOUT);
+    // The server is still stuck, and still there.
+    assert!(server.is_alive());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_calls_each_in_its_task_time_out_while_the_server_blocks_a_worker() {
+    let _watchdog = support::watchdog();
+    let server = Stuck::start(Stuck).await.unwrap();
+    let timeout = Duration::from_secs(1);
+    let blocking = tokio::spawn({
+        let server = server.clone();
+        async move { server.block_thread(3_000).no_timeout().await }
+    });
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..CALLS {
+        calls.spawn(timed(server.ping().timeout(timeout).owned()));
+    }
+    let outcomes = within(Duration::from_secs(10), "10,000 calls", calls.join_all()).await;
+    assert_timed_out(&outcomes, timeout);
+    within(Duration::from_secs(10), "the blocking call", blocking)
+        .await
+        .unwrap()
+        .unwrap();
+    // Answered again once unblocked: the timed-out calls were dropped.
+    within(Duration::from_secs(10), "a call after", server.ping())
+        .await
+        .unwrap();
+}
+
+fn alive_tasks() -> usize {
+    tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks()
+}
+
+#[tokio::test]
+async fn the_task_that_times_calls_out_is_spawned_by_the_first_call_that_waits() {
+    let _watchdog = support::watchdog();
+    let server = Stuck::start(Stuck).await.unwrap();
+    // Answered within the server's turn: no deadline, no task of its own.
+    for _ in 0..100 {
+        server.ping().await.unwrap();
+    }
+    assert_eq!(alive_tasks(), 1, "the server's task alone");
+    let stuck = server
+        .wait_forever()
+        .timeout(Duration::from_millis(1))
+        .await;
+    assert_eq!(stuck, Err(CallError::Timeout));
+    assert_eq!(
+        alive_tasks(),
+        2,
+        "the server's task and the runtime's driver"
+    );
+    // One driver for the runtime, whatever the number of servers and calls.
+    let other = Stuck::start(Stuck).await.unwrap();
+    let stuck = other.wait_forever().timeout(Duration::from_millis(1)).await;
+    assert_eq!(stuck, Err(CallError::Timeout));
+    assert_eq!(alive_tasks(), 3);
+}
+
+#[tokio::test]
+async fn a_call_that_waits_and_moves_to_another_task_times_out_there() {
+    let _watchdog = support::watchdog();
+    let server = Stuck::start(Stuck).await.unwrap();
+    let stuck = server
+        .wait_forever()
+        .timeout(Duration::from_millis(1))
+        .await;
+    assert_eq!(stuck, Err(CallError::Timeout));
+    let mut call = Box::pin(server.ping().timeout(Duration::from_millis(50)).owned());
+    // Polled twice with a waker that wakes nothing: sent, then, its turn
+    // given to the server, waiting on its deadline with that waker.
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    assert!(call.as_mut().poll(&mut cx).is_pending());
+    assert!(call.as_mut().poll(&mut cx).is_pending());
+    // Its deadline wakes the task that polls it now.
+    let moved = tokio::spawn(call);
+    let outcome = within(Duration::from_secs(5), "the moved call", moved).await;
+    assert_eq!(outcome.unwrap(), Err(CallError::Timeout));
+}
