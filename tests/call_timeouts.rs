@@ -156,14 +156,75 @@ async fn a_call_that_waits_and_moves_to_another_task_times_out_there() {
         .timeout(Duration::from_millis(1))
         .await;
     assert_eq!(stuck, Err(CallError::Timeout));
-    let mut call = Box::pin(server.ping().timeout(Duration::from_millis(50)).owned());
+    let timeout = Duration::from_millis(50);
+    let sent = Instant::now();
+    let mut call = Box::pin(server.ping().timeout(timeout).owned());
     // Polled twice with a waker that wakes nothing: sent, then, its turn
-    // given to the server, waiting on its deadline with that waker.
+    // given to the server, waiting on its deadline with that waker. Polled
+    // again before its deadline, it is still waiting.
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    assert!(call.as_mut().poll(&mut cx).is_pending());
-    assert!(call.as_mut().poll(&mut cx).is_pending());
+    for _ in 0..3 {
+        assert!(call.as_mut().poll(&mut cx).is_pending());
+    }
     // Its deadline wakes the task that polls it now.
     let moved = tokio::spawn(call);
     let outcome = within(Duration::from_secs(5), "the moved call", moved).await;
     assert_eq!(outcome.unwrap(), Err(CallError::Timeout));
+    assert!(sent.elapsed() >= timeout, "timed out early");
+}
+
+/// A runtime has one driver, whichever threads start its servers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_started_from_different_threads_share_their_runtime_s_driver() {
+    let _watchdog = support::watchdog();
+    let runtime = tokio::runtime::Handle::current();
+    let servers: Vec<_> = (0..2)
+        .map(|_| {
+            let runtime = runtime.clone();
+            std::thread::spawn(move || runtime.block_on(Stuck::start(Stuck)).unwrap())
+                .join()
+                .unwrap()
+        })
+        .collect();
+    let before = alive_tasks();
+    for server in &servers {
+        let stuck = server
+            .wait_forever()
+            .timeout(Duration::from_millis(1))
+            .await;
+        assert_eq!(stuck, Err(CallError::Timeout));
+    }
+    assert_eq!(alive_tasks(), before + 1, "one driver for the runtime");
+}
+
+/// More threads than the runtime's deadlines have shards (four per core):
+/// calls waiting from each, sharing shards, all time out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_waiting_from_more_threads_than_shards_all_time_out() {
+    let _watchdog = support::watchdog();
+    let server = Stuck::start(Stuck).await.unwrap();
+    let stuck = server
+        .wait_forever()
+        .timeout(Duration::from_millis(1))
+        .await;
+    assert_eq!(stuck, Err(CallError::Timeout));
+    let threads = std::thread::available_parallelism().map_or(1, usize::from) * 8 + 8;
+    let runtime = tokio::runtime::Handle::current();
+    let callers: Vec<_> = (0..threads)
+        .map(|_| {
+            let server = server.clone();
+            let runtime = runtime.clone();
+            std::thread::spawn(move || {
+                runtime.block_on(timed(server.ping().timeout(Duration::from_millis(20))))
+            })
+        })
+        .collect();
+    for caller in callers {
+        let (outcome, took) = caller.join().expect("the calling thread panicked");
+        assert_eq!(outcome, Err(CallError::Timeout));
+        assert!(
+            took >= Duration::from_millis(20),
+            "timed out after {took:?}"
+        );
+    }
 }

@@ -427,3 +427,27 @@ async fn downcasts() {
     // Leaking each server's shared state would keep more than 20 KB.
     assert!(kept < 4096, "{kept} bytes kept after 100 stopped servers");
 }
+
+#[test]
+fn calls_answered_after_waiting_leave_nothing_in_the_deadline_lists() {
+    let _watchdog = support::watchdog();
+    measured(answered_after_waiting());
+}
+
+async fn answered_after_waiting() {
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    let server = Sink::start(Sink::default()).await.unwrap();
+    let sums = |n| futures_util::future::join_all((0..n).map(|_| server.sum()));
+    // The first round allocates the lists; the second must give back all
+    // it takes: 2,000 calls awaited together, all but one waiting on their
+    // deadlines until answered.
+    assert!(sums(10).await.into_iter().all(|sum| sum == Ok(0)));
+    settle().await;
+    let before = counting::live();
+    assert!(sums(2_000).await.into_iter().all(|sum| sum == Ok(0)));
+    // The mailbox gives back what the burst took once empty for 100 ms.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    settle().await;
+    let kept = live_above(before);
+    assert!(kept < 512, "kept {kept} bytes after 2,000 answered calls");
+}

@@ -6,7 +6,9 @@
 # divided by the BEAM's. Not part of CI: it needs Elixir (`apt-get install
 # elixir`) and takes minutes.
 #
-# usage: bash genserver/benches/beam.sh [RUNS]
+# usage: bash genserver/benches/beam.sh [RUNS] [SVG]
+# With SVG, also draws the table there as a bar chart (beam_chart.awk);
+# BENCHMARKS.md shows genserver/benches/beam.svg.
 #
 # The workloads genserver runs on a current-thread runtime run on one BEAM
 # scheduler (`+S 1:1`), those on two tokio workers on two (`+S 2:2`).
@@ -14,6 +16,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 runs="${1:-3}"
+chart="${2:-}"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 cd "$repo"
@@ -43,18 +46,26 @@ for run in $(seq "$runs"); do
   ' > "$out/genserver$run.txt"
 done
 
-printf "%-20s %s\n" "workload" "genserver / BEAM (median of per-run ratios)"
-for file in "$out"/beam*.txt; do
-  run="${file##*/beam}"
-  join <(sort "$file") <(sort "$out/genserver$run") | awk '{ print $1, $3 / $2 }'
-done | sort | awk '
-  { ratio[$1, ++n[$1]] = $2; names[$1] = 1 }
-  END {
-    for (name in names) {
-      m = n[name]
-      for (i = 1; i <= m; i++) r[i] = ratio[name, i]
-      for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (r[j] < r[i]) { x = r[i]; r[i] = r[j]; r[j] = x }
-      list = ""; for (i = 1; i <= m; i++) list = list sprintf(" %.3f", r[i])
-      printf "%-20s %.3f   (runs:%s)\n", name, r[int((m + 1) / 2)], list
-    }
-  }' | sort
+table() {
+  printf "%-20s %s\n" "workload" "genserver / BEAM (median of per-run ratios)"
+  for file in "$out"/beam*.txt; do
+    run="${file##*/beam}"
+    join <(sort "$file") <(sort "$out/genserver$run") | awk '{ print $1, $3 / $2 }'
+  done | sort | awk '
+    { ratio[$1, ++n[$1]] = $2; names[$1] = 1 }
+    END {
+      for (name in names) {
+        m = n[name]
+        for (i = 1; i <= m; i++) r[i] = ratio[name, i]
+        for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (r[j] < r[i]) { x = r[i]; r[i] = r[j]; r[j] = x }
+        list = ""; for (i = 1; i <= m; i++) list = list sprintf(" %.3f", r[i])
+        printf "%-20s %.3f   (runs:%s)\n", name, r[int((m + 1) / 2)], list
+      }
+    }' | sort
+}
+
+table | tee "$out/table.txt"
+if [ -n "$chart" ]; then
+  awk -f "$here/beam_chart.awk" "$out/table.txt" > "$chart"
+  echo "chart: $chart"
+fi

@@ -122,9 +122,11 @@ impl Deadlines {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The driver's clock reading for `at`.
+    /// The driver's clock reading for `at`: nanoseconds since the
+    /// deadlines were made (a deadline more than 584 years away reads as
+    /// the sentinel of a parked driver, which it never needs to wake).
     fn nanos(&self, at: Instant) -> u64 {
-        u64::try_from(at.saturating_duration_since(self.base).as_nanos()).unwrap_or(u64::MAX - 1)
+        u64::try_from(at.saturating_duration_since(self.base).as_nanos()).unwrap_or(u64::MAX)
     }
 
     /// Arms a deadline `timeout` from now for a call that `waker` wakes;
@@ -302,10 +304,12 @@ fn this_thread_shard() -> usize {
     })
 }
 
+/// Every runtime's deadlines, while any server or call holds them.
+static ALL: Mutex<Vec<(Id, Weak<Deadlines>)>> = Mutex::new(Vec::new());
+
 /// The deadlines of `runtime`, made by the first server started there;
 /// `None` if it has no time driver.
 pub(crate) fn of_runtime(runtime: &Handle) -> Option<Arc<Deadlines>> {
-    static ALL: Mutex<Vec<(Id, Weak<Deadlines>)>> = Mutex::new(Vec::new());
     let id = runtime.id();
     if let Some(found) = CURRENT.with_borrow(|current| {
         current

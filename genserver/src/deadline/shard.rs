@@ -21,7 +21,7 @@ const NONE: u32 = u32::MAX;
 const MAX_LISTS: usize = 16;
 
 /// A slab this large, once empty again, is freed rather than kept.
-const KEEP_NODES: usize = 1024;
+pub(super) const KEEP_NODES: usize = 1024;
 
 /// Where an armed call's node is: its slot and the number of the insert
 /// that armed it, so that a slot freed and reused since (or a slab freed and
@@ -216,6 +216,23 @@ impl Shard {
             }
         }
         earliest
+    }
+
+    /// Each list's timeout and length, in order.
+    #[cfg(test)]
+    pub(super) fn lists(&self) -> Vec<(Duration, usize)> {
+        self.lists
+            .iter()
+            .map(|list| {
+                let mut length = 0;
+                let mut node = list.head;
+                while node != NONE {
+                    length += 1;
+                    node = self.nodes[node as usize].next;
+                }
+                (list.timeout, length)
+            })
+            .collect()
     }
 
     /// How many calls are waiting.

@@ -75,6 +75,10 @@ fn a_cancelled_call_is_not_woken_and_its_slot_reused_is_not_it() {
     assert_ne!(reused, middle);
     assert!(shard.refresh(middle, waker.clone()).is_err());
     assert!(shard.refresh(reused, waker.clone()).is_ok());
+    // With no free slot left, the next call takes a new one.
+    let fresh = shard.insert(start + 5 * MS, MS, waker.clone());
+    assert_eq!(fresh.index, 3);
+    assert!(shard.cancel(fresh).is_some());
     let mut expired = Vec::new();
     assert_eq!(
         shard.expire(start + 3 * MS, &mut expired),
@@ -145,4 +149,113 @@ fn a_large_slab_is_freed_once_empty() {
         "a fresh slab does not reuse a stale slot's generation"
     );
     assert!(shard.refresh(slots[0], waker.clone()).is_err());
+}
+
+#[tokio::test]
+async fn the_driver_reads_deadlines_in_nanoseconds_since_the_lists_were_made() {
+    let deadlines = super::of_runtime(&tokio::runtime::Handle::current()).unwrap();
+    let base = deadlines.base;
+    assert_eq!(deadlines.nanos(base), 0);
+    assert_eq!(deadlines.nanos(base + 1500 * MS), 1_500_000_000);
+    assert_eq!(deadlines.nanos(base.checked_sub(MS).unwrap_or(base)), 0);
+}
+
+#[test]
+fn a_timeout_has_a_list_of_its_own_and_an_emptied_list_is_reused() {
+    let start = Instant::now();
+    let mut shard = Shard::default();
+    let (_, waker) = counter();
+    let a = shard.insert(start + MS, MS, waker.clone());
+    shard.insert(start + 2 * MS, MS, waker.clone());
+    shard.insert(start + 5 * MS, 5 * MS, waker.clone());
+    assert_eq!(shard.lists(), [(MS, 2), (5 * MS, 1)]);
+    // Emptied, the first list takes the next new timeout.
+    let mut expired = Vec::new();
+    shard.expire(start + 2 * MS, &mut expired);
+    assert!(shard.cancel(a).is_none(), "expired already");
+    shard.insert(start + 9 * MS, 7 * MS, waker.clone());
+    assert_eq!(shard.lists(), [(7 * MS, 1), (5 * MS, 1)]);
+    // Past the limit of lists, a new timeout joins the first, in order.
+    for n in 10..30u32 {
+        shard.insert(start + n * MS, n * MS, waker.clone());
+    }
+    let lists = shard.lists();
+    assert_eq!(lists.len(), 16);
+    assert_eq!(lists[0], (7 * MS, 7));
+    assert!(lists[1..].iter().all(|&(_, length)| length == 1));
+    for n in 9..30u32 {
+        let next = shard.expire(start + n * MS, &mut expired);
+        assert_eq!(next, (n < 29).then(|| start + (n + 1) * MS), "after {n} ms");
+    }
+}
+
+#[test]
+fn calls_with_the_same_deadline_expire_in_the_order_armed() {
+    let start = Instant::now();
+    let mut shard = Shard::default();
+    let counts: Vec<_> = (0..3).map(|_| counter()).collect();
+    for (_, waker) in &counts {
+        shard.insert(start + MS, MS, waker.clone());
+    }
+    let mut expired = Vec::new();
+    shard.expire(start + MS, &mut expired);
+    for (n, waker) in expired.into_iter().enumerate() {
+        assert!(
+            waker.will_wake(&counts[n].1),
+            "call {n} expired out of order"
+        );
+    }
+}
+
+#[test]
+fn a_slab_of_the_size_kept_is_kept_once_empty() {
+    let start = Instant::now();
+    let mut shard = Shard::default();
+    let (_, waker) = counter();
+    let slots: Vec<_> = (0..super::shard::KEEP_NODES)
+        .map(|_| shard.insert(start + MS, MS, waker.clone()))
+        .collect();
+    for slot in &slots {
+        assert!(shard.cancel(*slot).is_some());
+    }
+    // Kept: the last slot freed is the first reused.
+    let again = shard.insert(start + MS, MS, waker);
+    assert_eq!(again.index, slots[slots.len() - 1].index);
+}
+
+#[test]
+fn each_thread_keeps_a_shard_of_its_own() {
+    let shards = || {
+        std::thread::spawn(|| {
+            let first = super::this_thread_shard();
+            assert_eq!(super::this_thread_shard(), first, "the same each time");
+            first
+        })
+        .join()
+        .unwrap()
+    };
+    assert_ne!(shards(), shards());
+}
+
+#[test]
+fn the_deadlines_of_a_runtime_gone_are_forgotten() {
+    let on_new_runtime = || {
+        std::thread::spawn(|| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .unwrap();
+            let id = runtime.handle().id();
+            let _inside = runtime.enter();
+            assert!(super::of_runtime(runtime.handle()).is_some());
+            id
+        })
+        .join()
+        .unwrap()
+    };
+    let gone = on_new_runtime();
+    // Looking up another runtime's deadlines forgets those that nothing holds.
+    on_new_runtime();
+    let all = super::ALL.lock().unwrap();
+    assert!(all.iter().all(|(id, _)| *id != gone));
 }
