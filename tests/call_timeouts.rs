@@ -228,3 +228,41 @@ async fn calls_waiting_from_more_threads_than_shards_all_time_out() {
         );
     }
 }
+
+/// Wakes once, then panics at every wake-up.
+struct PanicsOnSecondWake(std::sync::atomic::AtomicBool);
+
+impl std::task::Wake for PanicsOnSecondWake {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        let woken_before = self.0.swap(true, std::sync::atomic::Ordering::SeqCst);
+        assert!(!woken_before, "a waker that panics");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waker_that_panics_at_a_timeout_does_not_end_later_timeouts() {
+    let _watchdog = support::watchdog();
+    let server = Stuck::start(Stuck).await.unwrap();
+    let stuck = server
+        .wait_forever()
+        .timeout(Duration::from_millis(1))
+        .await;
+    assert_eq!(stuck, Err(CallError::Timeout));
+    let waker = std::task::Waker::from(std::sync::Arc::new(PanicsOnSecondWake(
+        std::sync::atomic::AtomicBool::new(false),
+    )));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut call = Box::pin(server.ping().timeout(Duration::from_millis(5)).owned());
+    // Sent, its turn given (the one wake-up that does not panic), armed.
+    assert!(call.as_mut().poll(&mut cx).is_pending());
+    assert!(call.as_mut().poll(&mut cx).is_pending());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // The driver survived that waker's panic: the next call times out too.
+    let next = server.ping().timeout(Duration::from_millis(5));
+    let outcome = within(Duration::from_secs(5), "a call after the panic", next).await;
+    assert_eq!(outcome, Err(CallError::Timeout));
+}

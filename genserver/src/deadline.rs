@@ -180,9 +180,11 @@ impl Deadlines {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            // Woken outside the lock: a waker may run code of its own.
+            // Woken outside the lock: a waker may run code of its own, and
+            // a panic in it must not end the driver, and with it every
+            // later timeout on the runtime.
             for waker in expired.drain(..) {
-                waker.wake();
+                crate::panic::catch_and_log("waking a call that timed out", || waker.wake());
             }
         }
         earliest
