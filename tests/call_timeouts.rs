@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 use genserver::prelude::*;
-use support::within;
+use support::{alive_tasks, within};
 
 const CALLS: usize = 10_000;
 
@@ -41,6 +41,22 @@ impl Stuck {
 
     #[call]
     fn ping(&mut self) {}
+}
+
+/// Gets `server` stuck in `wait_forever`, seen by a call that times out.
+async fn get_stuck(server: &ServerRef<Stuck>) {
+    let waited = server
+        .wait_forever()
+        .timeout(Duration::from_millis(1))
+        .await;
+    assert_eq!(waited, Err(CallError::Timeout));
+}
+
+/// A server stuck in `wait_forever`.
+async fn stuck() -> ServerRef<Stuck> {
+    let server = Stuck::start(Stuck).await.unwrap();
+    get_stuck(&server).await;
+    server
 }
 
 /// `call`'s outcome and how long it took from its first poll.
@@ -72,12 +88,7 @@ fn assert_timed_out(outcomes: &[(Result<(), CallError>, Duration)], timeout: Dur
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_calls_awaited_by_one_task_time_out_with_the_default_timeout() {
     let _watchdog = support::watchdog();
-    let server = Stuck::start(Stuck).await.unwrap();
-    let stuck = server
-        .wait_forever()
-        .timeout(Duration::from_millis(1))
-        .await;
-    assert_eq!(stuck, Err(CallError::Timeout));
+    let server = stuck().await;
     let driver = tokio::spawn({
         let server = server.clone();
         async move { join_all((0..CALLS).map(|_| timed(server.ping().owned()))).await }
@@ -115,12 +126,6 @@ async fn ten_thousand_calls_each_in_its_task_time_out_while_the_server_blocks_a_
         .unwrap();
 }
 
-fn alive_tasks() -> usize {
-    tokio::runtime::Handle::current()
-        .metrics()
-        .num_alive_tasks()
-}
-
 #[tokio::test]
 async fn the_task_that_times_calls_out_is_spawned_by_the_first_call_that_waits() {
     let _watchdog = support::watchdog();
@@ -130,32 +135,21 @@ async fn the_task_that_times_calls_out_is_spawned_by_the_first_call_that_waits()
         server.ping().await.unwrap();
     }
     assert_eq!(alive_tasks(), 1, "the server's task alone");
-    let stuck = server
-        .wait_forever()
-        .timeout(Duration::from_millis(1))
-        .await;
-    assert_eq!(stuck, Err(CallError::Timeout));
+    get_stuck(&server).await;
     assert_eq!(
         alive_tasks(),
         2,
         "the server's task and the runtime's driver"
     );
     // One driver for the runtime, whatever the number of servers and calls.
-    let other = Stuck::start(Stuck).await.unwrap();
-    let stuck = other.wait_forever().timeout(Duration::from_millis(1)).await;
-    assert_eq!(stuck, Err(CallError::Timeout));
+    let _other = stuck().await;
     assert_eq!(alive_tasks(), 3);
 }
 
 #[tokio::test]
 async fn a_call_that_waits_and_moves_to_another_task_times_out_there() {
     let _watchdog = support::watchdog();
-    let server = Stuck::start(Stuck).await.unwrap();
-    let stuck = server
-        .wait_forever()
-        .timeout(Duration::from_millis(1))
-        .await;
-    assert_eq!(stuck, Err(CallError::Timeout));
+    let server = stuck().await;
     let timeout = Duration::from_millis(50);
     let sent = Instant::now();
     let mut call = Box::pin(server.ping().timeout(timeout).owned());
@@ -188,11 +182,7 @@ async fn servers_started_from_different_threads_share_their_runtime_s_driver() {
         .collect();
     let before = alive_tasks();
     for server in &servers {
-        let stuck = server
-            .wait_forever()
-            .timeout(Duration::from_millis(1))
-            .await;
-        assert_eq!(stuck, Err(CallError::Timeout));
+        get_stuck(server).await;
     }
     assert_eq!(alive_tasks(), before + 1, "one driver for the runtime");
 }
@@ -202,12 +192,7 @@ async fn servers_started_from_different_threads_share_their_runtime_s_driver() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_waiting_from_more_threads_than_shards_all_time_out() {
     let _watchdog = support::watchdog();
-    let server = Stuck::start(Stuck).await.unwrap();
-    let stuck = server
-        .wait_forever()
-        .timeout(Duration::from_millis(1))
-        .await;
-    assert_eq!(stuck, Err(CallError::Timeout));
+    let server = stuck().await;
     let threads = std::thread::available_parallelism().map_or(1, usize::from) * 8 + 8;
     let runtime = tokio::runtime::Handle::current();
     let callers: Vec<_> = (0..threads)
@@ -246,12 +231,7 @@ impl std::task::Wake for PanicsOnSecondWake {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_waker_that_panics_at_a_timeout_does_not_end_later_timeouts() {
     let _watchdog = support::watchdog();
-    let server = Stuck::start(Stuck).await.unwrap();
-    let stuck = server
-        .wait_forever()
-        .timeout(Duration::from_millis(1))
-        .await;
-    assert_eq!(stuck, Err(CallError::Timeout));
+    let server = stuck().await;
     let waker = std::task::Waker::from(std::sync::Arc::new(PanicsOnSecondWake(
         std::sync::atomic::AtomicBool::new(false),
     )));
@@ -265,4 +245,42 @@ async fn a_waker_that_panics_at_a_timeout_does_not_end_later_timeouts() {
     let next = server.ping().timeout(Duration::from_millis(5));
     let outcome = within(Duration::from_secs(5), "a call after the panic", next).await;
     assert_eq!(outcome, Err(CallError::Timeout));
+}
+
+/// A waiting call's deadline is kept by the runtime its server was started
+/// on, whose driver times it out: none is spawned on the caller's runtime.
+#[tokio::test]
+async fn a_call_waits_on_the_deadlines_of_its_server_s_runtime() {
+    let _watchdog = support::watchdog();
+    let (started, server) = std::sync::mpsc::channel();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let other = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_time()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            started.send(Stuck::start(Stuck).await.unwrap()).unwrap();
+            stopped.await.unwrap();
+        });
+    });
+    let server = server.recv().unwrap();
+    get_stuck(&server).await;
+    assert_eq!(alive_tasks(), 0, "no driver on the caller's runtime");
+    stop.send(()).unwrap();
+    other.join().unwrap();
+}
+
+/// A call waiting on its deadline when its server is killed gets the exit
+/// reason at once, not a timeout later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_waiting_on_its_deadline_gets_the_exit_of_a_killed_server() {
+    let _watchdog = support::watchdog();
+    let server = stuck().await;
+    let call = tokio::spawn(server.ping().timeout(Duration::from_secs(30)).owned());
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    server.kill().await.unwrap();
+    let outcome = within(Duration::from_secs(5), "the call's end", call).await;
+    assert_eq!(outcome.unwrap(), Err(CallError::Exit(ExitReason::Killed)));
 }

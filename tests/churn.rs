@@ -6,12 +6,15 @@
 
 #![allow(missing_docs)]
 
+mod support;
+
 #[path = "support/counting.rs"]
 mod counting;
 
 use std::time::Duration;
 
 use genserver::prelude::*;
+use support::alive_tasks;
 
 #[derive(Default)]
 struct Brief {
@@ -25,12 +28,6 @@ impl Brief {
         self.pings += 1;
         self.pings
     }
-}
-
-fn alive_tasks() -> usize {
-    tokio::runtime::Handle::current()
-        .metrics()
-        .num_alive_tasks()
 }
 
 const TASKS: usize = 4;

@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use genserver::prelude::*;
+use support::alive_tasks;
 
 /// Crashes a millisecond after it starts.
 struct Crasher;
@@ -34,12 +35,6 @@ impl Crasher {
     fn crash(&mut self) {
         panic!("crashing on schedule");
     }
-}
-
-fn alive_tasks() -> usize {
-    tokio::runtime::Handle::current()
-        .metrics()
-        .num_alive_tasks()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,7 +10,7 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use genserver::prelude::*;
-use support::unique_name;
+use support::{alive_tasks, unique_name};
 
 #[derive(Debug)]
 struct Counter {
@@ -44,12 +44,6 @@ struct Other;
 impl Other {
     #[cast]
     fn nothing(&mut self) {}
-}
-
-fn alive_tasks() -> usize {
-    tokio::runtime::Handle::current()
-        .metrics()
-        .num_alive_tasks()
 }
 
 #[tokio::test]

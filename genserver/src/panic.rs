@@ -88,7 +88,8 @@ thread_local! {
 /// tokio offers no way to ask: making a timer panics without the driver.
 /// So a timer is made and dropped (never armed, which costs a clock read),
 /// the panic caught, and the hook kept quiet meanwhile. Asked once per
-/// server, as it starts.
+/// runtime and thread, by the first server started there (see
+/// `deadline::of_runtime`).
 pub(crate) fn has_time_driver() -> bool {
     install_hook();
     PROBING.set(true);

@@ -50,6 +50,14 @@ pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
+/// The tasks alive on the current runtime: servers, and the runtime's
+/// driver of call deadlines once a call has waited.
+pub fn alive_tasks() -> usize {
+    tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks()
+}
+
 /// Awaits `future`, failing the test after `limit` instead of hanging, with
 /// a message naming `what` it waited for (with paused time, the limit
 /// passes at once when nothing else can happen).
