@@ -322,7 +322,14 @@ pub(crate) fn variant_name(method: &Ident) -> Ident {
     }
 }
 
-/// A span for generated internals that user code cannot name.
+/// A generated internal: a local, parameter or field of the generated code.
+///
+/// At the attribute's position (see `expand::at_call_site`), not with
+/// `Span::mixed_site()`'s hygiene: a body mixing the two contexts gets spans
+/// from rustc that cover the whole impl block, so that any edit in it
+/// changes every server's compiled tasks. User code cannot reach these names
+/// anyway: handler bodies are the user's own functions, and arguments whose
+/// names start with `__genserver_` are refused (`valid::handler`).
 pub(crate) fn hidden(name: &str) -> Ident {
-    Ident::new(&format!("__genserver_{name}"), Span::mixed_site())
+    Ident::new(&format!("__genserver_{name}"), Span::call_site())
 }

@@ -106,3 +106,140 @@ mod bounds {
         }
     }
 }
+
+/// Where the generated code puts its spans: what incremental compilation of
+/// a user's crate depends on (`expand::at_call_site`).
+mod spans {
+    use std::str::FromStr as _;
+
+    use proc_macro2::{Span, TokenStream, TokenTree};
+    use syn::{ImplItem, Item};
+
+    /// A server with every callback whose body is generated, its handlers
+    /// spread over many lines, parsed with real positions.
+    const SERVER: &str = r"
+        impl Store {
+            #[init]
+            fn init(capacity: usize, label: String) -> Result<Self, String> {
+                Ok(Store { capacity, label })
+            }
+
+            #[call]
+            fn get(&self, key: String, ctx: &mut Context<Self>) -> Option<u64> {
+                None
+            }
+
+            #[call]
+            async fn put(&mut self, key: String, value: u64, reply: ReplyTo<bool>) {
+                reply.send(true);
+            }
+
+            #[cast]
+            fn forget(&mut self, key: String) {}
+
+            #[info]
+            fn tick(&mut self, at: u64) {}
+
+            #[terminate]
+            async fn terminate(&mut self, reason: &ExitReason) {}
+        }
+    ";
+
+    /// Each token of a function: where it starts, and its text.
+    type Positions = Vec<((usize, usize), String)>;
+
+    fn expanded() -> Vec<Item> {
+        let input = TokenStream::from_str(SERVER).unwrap();
+        let output = crate::expand::gen_server(TokenStream::new(), input);
+        syn::parse2::<syn::File>(output).unwrap().items
+    }
+
+    /// Line and column of a token's start.
+    fn at(span: Span) -> (usize, usize) {
+        let start = span.start();
+        (start.line, start.column)
+    }
+
+    fn positions(tokens: TokenStream, into: &mut Positions) {
+        for token in tokens {
+            into.push((at(token.span()), token.to_string()));
+            if let TokenTree::Group(group) = token {
+                positions(group.stream(), into);
+            }
+        }
+    }
+
+    /// The tokens of the body of each generated `async fn` (the ones whose
+    /// futures become part of the server's task or the caller's), by name.
+    fn async_bodies() -> Vec<(String, Positions)> {
+        let mut bodies = Vec::new();
+        // The first item is the user's own impl, kept as written.
+        for item in expanded().into_iter().skip(1) {
+            let Item::Impl(block) = item else { continue };
+            for item in block.items {
+                if let ImplItem::Fn(function) = item
+                    && function.sig.asyncness.is_some()
+                {
+                    let mut tokens = Vec::new();
+                    positions(quote::ToTokens::to_token_stream(&function), &mut tokens);
+                    bodies.push((function.sig.ident.to_string(), tokens));
+                }
+            }
+        }
+        bodies
+    }
+
+    #[test]
+    fn generated_async_functions_sit_at_the_attribute_as_a_whole() {
+        let call_site = at(Span::call_site());
+        let bodies = async_bodies();
+        let names: Vec<&str> = bodies.iter().map(|(name, _)| name.as_str()).collect();
+        for expected in [
+            "init",
+            "handle_message",
+            "handle_info",
+            "terminate",
+            "start",
+            "start_link",
+            "start_named",
+            "start_with",
+        ] {
+            assert!(
+                names.contains(&expected),
+                "no generated `{expected}` in {names:?}"
+            );
+        }
+        for (name, tokens) in &bodies {
+            if name == "terminate" {
+                continue;
+            }
+            let elsewhere: Vec<_> = tokens.iter().filter(|(at, _)| *at != call_site).collect();
+            assert!(
+                elsewhere.is_empty(),
+                "`{name}` has tokens away from the attribute ({call_site:?}): {elsewhere:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn terminate_taking_the_reason_sits_at_the_reasons_type_as_a_whole() {
+        let bodies = async_bodies();
+        let (_, tokens) = bodies.iter().find(|(name, _)| name == "terminate").unwrap();
+        // `&ExitReason`, on the line of `async fn terminate` (lines counted
+        // from 1, columns from 0, as proc-macro2 counts them).
+        let line = SERVER
+            .lines()
+            .position(|l| l.contains("async fn terminate"))
+            .unwrap()
+            + 1;
+        let column = SERVER
+            .lines()
+            .nth(line - 1)
+            .unwrap()
+            .find("&ExitReason")
+            .unwrap();
+        for (position, token) in tokens {
+            assert_eq!(*position, (line, column), "`{token}` in `terminate`");
+        }
+    }
+}

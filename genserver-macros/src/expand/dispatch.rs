@@ -4,11 +4,14 @@
 //! `handle_info` is the runtime's default).
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{ToTokens, quote};
 use syn::Ident;
 use syn::spanned::Spanned as _;
 
-use super::{bounded_generics, field_idents, forwarded, phantom_variant, reply_field};
+use super::{
+    at_call_site, bounded_generics, field_idents, forwarded, located_at, phantom_variant,
+    reply_field,
+};
 use crate::ast::{Arg, Handler, Role, Server, hidden};
 use crate::attr::{self, Kind};
 use crate::valid::{self, InitReturn};
@@ -37,6 +40,8 @@ pub(super) fn gen_server_impl(server: &Server<'_>) -> TokenStream {
         })
     };
     let message_phantom = phantom_arm(message);
+    let message_at = at_call_site(message);
+    let info_at = at_call_site(info);
     let handle_info = server.infos().next().is_some().then(|| {
         let arms = server.infos().map(|handler| arm(server, info, handler));
         let phantom = phantom_arm(info);
@@ -49,7 +54,7 @@ pub(super) fn gen_server_impl(server: &Server<'_>) -> TokenStream {
             }
 
             fn info_name(#scrutinee: &Self::Info) -> &'static str {
-                #info::__genserver_name(#scrutinee)
+                #info_at::__genserver_name(#scrutinee)
             }
         }
     });
@@ -60,20 +65,22 @@ pub(super) fn gen_server_impl(server: &Server<'_>) -> TokenStream {
     };
     let (init_arg, init_error, init_body) = init_parts(server);
     let terminate = server.terminate().map(|terminate| {
-        let method = &terminate.original.sig.ident;
+        let method = at_call_site(&terminate.original.sig.ident);
         let reason = hidden("reason");
         let awaited = terminate.original.sig.asyncness.map(|_| quote!(.await));
-        // Spanned at the user's type: a reason of another type is reported
-        // there, not at the attribute.
-        let pass_reason = terminate.args.first().map(|arg| {
-            let mut passed = reason.clone();
-            passed.set_span(reason.span().located_at(arg.original.ty.span()));
-            quote!(, #passed)
-        });
-        quote! {
+        let pass_reason = terminate.args.first().map(|_| quote!(, #reason));
+        let callback = quote! {
             async fn terminate(&mut self, #reason: &#krate::__private::ExitReason) {
                 Self::#method(self #pass_reason) #awaited;
             }
+        };
+        // A reason of another type is reported at the user's type, not at the
+        // attribute: the whole function is placed there (one token alone at
+        // the user's position would tie it to the attribute's, see
+        // `at_call_site`).
+        match terminate.args.first() {
+            Some(arg) => located_at(callback, arg.original.ty.span()),
+            None => callback,
         }
     });
     let arg = hidden("arg");
@@ -103,7 +110,7 @@ pub(super) fn gen_server_impl(server: &Server<'_>) -> TokenStream {
             }
 
             fn message_name(#scrutinee: &Self::Message) -> &'static str {
-                #message::__genserver_name(#scrutinee)
+                #message_at::__genserver_name(#scrutinee)
             }
 
             #handle_info
@@ -141,19 +148,16 @@ fn shown(krate: &syn::Path) -> TokenStream {
 
 /// The match arm that runs `handler` for its variant of `enum_name`.
 fn arm(server: &Server<'_>, enum_name: &Ident, handler: &Handler<'_>) -> TokenStream {
-    let method = &handler.original.sig.ident;
-    let variant = &handler.variant;
+    let enum_name = at_call_site(enum_name);
+    let method = at_call_site(&handler.original.sig.ident);
+    let variant = at_call_site(&handler.variant);
     let cfgs = forwarded(&handler.original.attrs, attr::forwards_to_arm);
-    let idents = field_idents(handler);
+    let idents = field_idents(handler).map(at_call_site);
     let ctx = hidden("ctx");
     let slot = hidden("reply");
     let call_args = handler.args.iter().map(|arg| passed(arg, &ctx, &slot));
     let awaited = handler.original.sig.asyncness.map(|_| quote!(.await));
-    let span = handler.original.sig.ident.span();
-    // `self` resolves where `handle_message` declares it, not at the
-    // handler's name, which may come from another macro's input.
-    let receiver = quote!(self);
-    let invoke = quote_spanned!(span=> Self::#method(#receiver, #(#call_args),*) #awaited);
+    let invoke = quote!(Self::#method(self, #(#call_args),*) #awaited);
     if handler.kind == Kind::Call {
         let field = reply_field(handler);
         let krate = &server.krate;
@@ -212,7 +216,7 @@ fn arm(server: &Server<'_>, enum_name: &Ident, handler: &Handler<'_>) -> TokenSt
 /// What the dispatch passes for one argument of a handler.
 fn passed(arg: &Arg<'_>, ctx: &Ident, slot: &Ident) -> TokenStream {
     match arg.role {
-        Role::Field => arg.ident.to_token_stream(),
+        Role::Field => arg.ident.map(at_call_site).to_token_stream(),
         Role::Context => ctx.to_token_stream(),
         Role::Reply(_) => slot.to_token_stream(),
     }
@@ -228,7 +232,7 @@ fn init_parts(server: &Server<'_>) -> (TokenStream, TokenStream, TokenStream) {
     let Some(init) = server.init() else {
         return (quote!(Self), infallible, quote!(#ok(#some(#arg))));
     };
-    let method = &init.original.sig.ident;
+    let method = at_call_site(&init.original.sig.ident);
     let types = init
         .args
         .iter()
@@ -246,8 +250,7 @@ fn init_parts(server: &Server<'_>) -> (TokenStream, TokenStream, TokenStream) {
     });
     let passed: Vec<TokenStream> = passed.collect();
     let awaited = init.original.sig.asyncness.map(|_| quote!(.await));
-    let span = method.span();
-    let invoke = quote_spanned!(span=> Self::#method(#(#passed),*) #awaited);
+    let invoke = quote!(Self::#method(#(#passed),*) #awaited);
     let unused = (field == 0).then(|| quote!(let () = #arg;));
     // Validation proved the return type is `Self`, `Option<Self>`,
     // `Result<Self, E>` or `Result<Option<Self>, E>`.

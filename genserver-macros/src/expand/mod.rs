@@ -275,6 +275,49 @@ fn reply_field(handler: &Handler<'_>) -> Ident {
     }
 }
 
+/// `ident` at the `#[gen_server]` attribute, with the attribute's context:
+/// what every token in the body of a generated function must have.
+///
+/// Incremental compilation hashes the spans in a function's MIR. Two kinds
+/// of span there change when any character is added to the impl block: a
+/// user's token at its own position (it moves relative to the generated
+/// function, which sits at the attribute), and a span rustc combines from
+/// tokens of two contexts (the user's or `Span::mixed_site()`'s with the
+/// attribute's), which, as measured, covers the whole impl. Either changes
+/// the layout of the server's futures, and with it codegen units shared by
+/// every server of the crate (tokio's task code, the runtime's generic
+/// code, instantiated for all of them together): a one-character edit in
+/// one handler then rebuilt 60 % of a 40-server crate's object code, 2 %
+/// once bodies kept to the attribute's span (`BENCHMARKS.md`, "Compile
+/// time"). The user's spans stay on the types in signatures and `where`
+/// clauses, where rustc's errors must point.
+fn at_call_site(ident: &Ident) -> Ident {
+    let mut ident = ident.clone();
+    ident.set_span(proc_macro2::Span::call_site());
+    ident
+}
+
+/// `tokens`, every one at `location` with the attribute's context: a
+/// generated function placed as a whole at a user's token, so that rustc's
+/// errors in it point there while its spans stay the same relative to it
+/// (see `at_call_site`).
+fn located_at(tokens: TokenStream, location: proc_macro2::Span) -> TokenStream {
+    let span = proc_macro2::Span::call_site().located_at(location);
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut moved = Group::new(group.delimiter(), located_at(group.stream(), location));
+                moved.set_span(span);
+                token = TokenTree::Group(moved);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
+}
+
 /// The names of the fields a handler's message carries, as validated.
 fn field_idents<'a>(handler: &'a Handler<'_>) -> impl Iterator<Item = &'a Ident> + Clone {
     handler.fields().filter_map(|arg| arg.ident)

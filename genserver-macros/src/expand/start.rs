@@ -1,13 +1,13 @@
 //! `start`, `start_named` and `start_with`: `GenServer.start/2,3`, taking
 //! the state itself, or the arguments of `#[init]`.
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens as _, format_ident, quote, quote_spanned};
 use syn::Ident;
 use syn::ext::IdentExt as _;
 use syn::spanned::Spanned;
 
-use super::bounded_generics;
+use super::{at_call_site, bounded_generics, located_at};
 use crate::ast::{Role, Server};
 use crate::attr::ShutdownArg;
 
@@ -82,8 +82,9 @@ pub(super) fn start_fns(server: &Server<'_>) -> TokenStream {
                         server) or `StartError::NameInUse` when the name is taken.";
     let with_errors = " As `start_named`, and `StartError::Timeout` when `init` overruns \
                        the start timeout.";
-    let span = self_ty.span();
-    quote_spanned! {span=>
+    // At the attribute, not at the server's type: these are async, and their
+    // futures are part of the caller's (see `at_call_site`).
+    quote! {
         #[allow(dead_code, unreachable_pub)]
         impl #impl_generics #self_ty #where_clause {
             #[doc = #start_doc]
@@ -150,12 +151,14 @@ fn init_params<'a>(
             )
         }
         Some(init) => {
+            // At the attribute, types too: `start` is async (see
+            // `at_call_site`); a mistake in a type is reported on `init`.
             let types = init
                 .args
                 .iter()
                 .filter(|arg| matches!(arg.role, Role::Field))
-                .map(|arg| &arg.original.ty);
-            let idents = &init_fields;
+                .map(|arg| located_at(arg.original.ty.to_token_stream(), Span::call_site()));
+            let idents: Vec<Ident> = init_fields.iter().copied().map(at_call_site).collect();
             (
                 quote!(#(#idents: #types),*),
                 quote!((#(#idents,)*)),

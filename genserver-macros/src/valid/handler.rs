@@ -1,6 +1,7 @@
 //! Each handler's signature: qualifiers, receiver, arguments (fields, the
 //! context, the reply slot) and return type, by kind.
 
+use syn::ext::IdentExt as _;
 use syn::{GenericParam, ImplItemFn, ReceiverKind, ReturnType, Safety, Type};
 
 use super::types::{check_owned, init_return, is_self, is_unit};
@@ -142,6 +143,15 @@ fn check_args(cx: &Ctxt, server: &Server<'_>, args: &[Arg<'_>], kind: Kind) {
                 reply_seen = true;
             }
             Role::Field => {
+                if let Some(ident) = arg.ident
+                    && ident.unraw().to_string().starts_with("__genserver_")
+                {
+                    cx.error_spanned_by(
+                        ident,
+                        "names that start with `__genserver_` are reserved for the code \
+                         `#[gen_server]` generates; rename this argument",
+                    );
+                }
                 if arg.ident.is_none() {
                     cx.error_spanned_by(
                         &arg.original.pat,
