@@ -33,9 +33,11 @@ impl Stuck {
         std::future::pending::<()>().await;
     }
 
-    /// Holds the server's worker thread for `millis`.
+    /// Holds the server's worker thread for `millis`, once it has said so
+    /// on `started`.
     #[call]
-    fn block_thread(&mut self, millis: u64) {
+    fn block_thread(&mut self, millis: u64, started: tokio::sync::oneshot::Sender<()>) {
+        let _ = started.send(());
         std::thread::sleep(Duration::from_millis(millis));
     }
 
@@ -106,10 +108,16 @@ async fn ten_thousand_calls_each_in_its_task_time_out_while_the_server_blocks_a_
     let _watchdog = support::watchdog();
     let server = Stuck::start(Stuck).await.unwrap();
     let timeout = Duration::from_secs(1);
+    let (started, blocked) = tokio::sync::oneshot::channel();
     let blocking = tokio::spawn({
         let server = server.clone();
-        async move { server.block_thread(3_000).no_timeout().await }
+        async move { server.block_thread(3_000, started).no_timeout().await }
     });
+    // The calls go once the server is blocked: one sent before the blocking
+    // call would be answered.
+    within(Duration::from_secs(10), "the server to block", blocked)
+        .await
+        .unwrap();
     let mut calls = tokio::task::JoinSet::new();
     for _ in 0..CALLS {
         calls.spawn(timed(server.ping().timeout(timeout).owned()));
