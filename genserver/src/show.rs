@@ -19,6 +19,11 @@ pub struct Show<'a, T: ?Sized>(pub &'a T);
 #[doc(hidden)]
 pub trait ShowDebug<'a> {
     fn __genserver_debug(&self) -> Option<&'a dyn fmt::Debug>;
+
+    /// The value as a message argument shows it.
+    fn __genserver_arg(&self) -> Arg<'a> {
+        Arg(self.__genserver_debug())
+    }
 }
 
 impl<'a, T: fmt::Debug> ShowDebug<'a> for &Show<'a, T> {
@@ -31,6 +36,11 @@ impl<'a, T: fmt::Debug> ShowDebug<'a> for &Show<'a, T> {
 #[doc(hidden)]
 pub trait ShowOpaque<'a> {
     fn __genserver_debug(&self) -> Option<&'a dyn fmt::Debug>;
+
+    /// The value as a message argument shows it: `_`.
+    fn __genserver_arg(&self) -> Arg<'a> {
+        Arg(self.__genserver_debug())
+    }
 }
 
 impl<'a, T: ?Sized> ShowOpaque<'a> for Show<'a, T> {

@@ -28,7 +28,7 @@ pub(super) fn client(server: &Server<'_>) -> TokenStream {
         let attrs = attr::for_client(&handler.original.attrs);
         let has_docs = has_docs(handler);
         let idents = field_idents(handler);
-        let params = field_decls(server, handler, false);
+        let params = field_decls(server, handler);
         let span = handler.original.sig.ident.span();
         if handler.kind == Kind::Call {
             let reply = reply_type(server, handler);
@@ -60,9 +60,7 @@ pub(super) fn client(server: &Server<'_>) -> TokenStream {
                 quote!(#[doc = #text])
             });
             let errors = quote_spanned! {span=>
-                #[doc = ""]
                 #[doc = " # Errors"]
-                #[doc = ""]
                 #[doc = " `CastError::NoProc`, which gives the message back, when the server is not running."]
             };
             quote_spanned! {span=>

@@ -40,6 +40,12 @@ pub(super) fn gen_server_impl(server: &Server<'_>) -> TokenStream {
         })
     };
     let message_phantom = phantom_arm(message);
+    // For the replies' `Debug`, in a trace (`arm`); unused without calls.
+    let show = hidden("show");
+    let show_traits = quote! {
+        #[allow(unused_imports)]
+        use #krate::__private::{Show as #show, ShowDebug as _, ShowOpaque as _};
+    };
     let message_at = at_call_site(message);
     let info_at = at_call_site(info);
     let handle_info = server.infos().next().is_some().then(|| {
@@ -47,6 +53,7 @@ pub(super) fn gen_server_impl(server: &Server<'_>) -> TokenStream {
         let phantom = phantom_arm(info);
         quote! {
             async fn handle_info(&mut self, #scrutinee: Self::Info, #ctx: &mut #context) {
+                #show_traits
                 match #scrutinee {
                     #(#arms)*
                     #phantom
@@ -103,6 +110,7 @@ pub(super) fn gen_server_impl(server: &Server<'_>) -> TokenStream {
             }
 
             async fn handle_message(&mut self, #scrutinee: Self::Message, #ctx: &mut #context) {
+                #show_traits
                 match #scrutinee {
                     #(#message_arms)*
                     #message_phantom
@@ -162,13 +170,10 @@ fn arm(server: &Server<'_>, enum_name: &Ident, handler: &Handler<'_>) -> TokenSt
         let field = reply_field(handler);
         let krate = &server.krate;
         let value = hidden("value");
-        // Shows the reply in a trace, if its type has a `Debug`.
-        let show = quote! {
-            |#value| {
-                use #krate::__private::{ShowDebug as _, ShowOpaque as _};
-                (&&#krate::__private::Show(#value)).__genserver_debug()
-            }
-        };
+        // Shows the reply in a trace, if its type has a `Debug` (the traits
+        // are imported by `handle_message` and `handle_info`).
+        let show = hidden("show");
+        let show = quote!(|#value| (&&#show(#value)).__genserver_debug());
         let body = if handler.reply_slot().is_some() {
             // The handler answers through the slot itself.
             quote!(#invoke;)
@@ -204,11 +209,10 @@ fn arm(server: &Server<'_>, enum_name: &Ident, handler: &Handler<'_>) -> TokenSt
         } else {
             quote!(#enum_name::#variant { #(#idents,)* })
         };
+        // Casts and info handlers return nothing (`valid::handler`).
         quote! {
             #(#cfgs)*
-            #pattern => {
-                #invoke;
-            }
+            #pattern => #invoke,
         }
     }
 }

@@ -38,15 +38,12 @@ pub(super) fn handler_enum<'a>(
     let variants = handlers.clone().map(|handler| {
         let variant = &handler.variant;
         let attrs = attr::for_client(&handler.original.attrs);
-        let fields = field_decls(server, handler, true);
+        let fields = field_decls(server, handler);
         let reply = (handler.kind == Kind::Call).then(|| {
             let field = reply_field(handler);
             let reply = reply_type(server, handler);
             let krate = &server.krate;
-            quote! {
-                #[doc = " Where the reply goes."]
-                #field: #krate::__private::ReplyTo<#reply>
-            }
+            quote!(#field: #krate::__private::ReplyTo<#reply>)
         });
         let doc = (!has_docs(handler)).then(|| {
             let text = format!(
@@ -70,7 +67,8 @@ pub(super) fn handler_enum<'a>(
     let impls = impls(server, name, handlers, unit);
     quote! {
         #[doc = #doc]
-        #[allow(dead_code, unreachable_pub, private_interfaces)]
+        // The fields are the handler's arguments, documented there.
+        #[allow(dead_code, missing_docs, unreachable_pub, private_interfaces)]
         pub enum #name #generics #where_clause {
             #(#variants,)*
             #phantom
@@ -93,6 +91,7 @@ fn impls<'a>(
     let (impl_generics, ty_generics, _) = generics.split_for_impl();
     let krate = &server.krate;
     let formatter = hidden("f");
+    let show = hidden("show");
     let name_arms = handlers.clone().map(|handler| {
         let variant = &handler.variant;
         let cfgs = forwarded(&handler.original.attrs, attr::forwards_to_arm);
@@ -124,15 +123,11 @@ fn impls<'a>(
             };
             (
                 quote!(Self::#variant { #(ref #idents,)* .. }),
-                quote! {{
-                    use #krate::__private::{ShowDebug as _, ShowOpaque as _};
+                quote! {
                     #formatter.debug_struct(#name)
-                        #(.field(
-                            #names,
-                            &#krate::__private::Arg((&&#krate::__private::Show(#idents)).__genserver_debug()),
-                        ))*
+                        #(.field(#names, &(&&#show(#idents)).__genserver_arg()))*
                         .#finish()
-                }},
+                },
             )
         };
         quote! {
@@ -153,6 +148,9 @@ fn impls<'a>(
         #[allow(deprecated, clippy::needless_borrow, clippy::used_underscore_binding)]
         impl #impl_generics ::core::fmt::Debug for #name #ty_generics #where_clause {
             fn fmt(&self, #formatter: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                // Unused when no handler takes an argument.
+                #[allow(unused_imports)]
+                use #krate::__private::{Show as #show, ShowDebug as _, ShowOpaque as _};
                 match *self {
                     #(#debug_arms)*
                     #phantom_arm

@@ -324,21 +324,15 @@ fn field_idents<'a>(handler: &'a Handler<'_>) -> impl Iterator<Item = &'a Ident>
 }
 
 /// The fields of a handler's message variant, `name: Type`, with `Self`
-/// replaced (and a doc line each, for the message enum).
+/// replaced: the variant's fields, and the client function's parameters.
 fn field_decls<'a>(
     server: &'a Server<'_>,
     handler: &'a Handler<'_>,
-    docs: bool,
 ) -> impl Iterator<Item = TokenStream> + 'a {
-    let method = &handler.original.sig.ident;
     handler.fields().filter_map(move |arg| {
         let ident = arg.ident?;
         let ty = replace_self(&arg.original.ty, &server.original.self_ty);
-        let doc = docs.then(|| {
-            let text = format!(" The `{ident}` argument of `{method}`.");
-            quote!(#[doc = #text])
-        });
-        Some(quote!(#doc #ident: #ty))
+        Some(quote!(#ident: #ty))
     })
 }
 
