@@ -169,9 +169,10 @@ mod spans {
         }
     }
 
-    /// The tokens of the body of each generated `async fn` (the ones whose
-    /// futures become part of the server's task or the caller's), by name.
-    fn async_bodies() -> Vec<(String, Positions)> {
+    /// The tokens of each generated `async fn` (the ones whose futures
+    /// become part of the server's task or the caller's), by name: its
+    /// body, or with `whole` the function with its signature.
+    fn async_fns(whole: bool) -> Vec<(String, Positions)> {
         let mut bodies = Vec::new();
         // The first item is the user's own impl, kept as written.
         for item in expanded().into_iter().skip(1) {
@@ -181,7 +182,12 @@ mod spans {
                     && function.sig.asyncness.is_some()
                 {
                     let mut tokens = Vec::new();
-                    positions(quote::ToTokens::to_token_stream(&function), &mut tokens);
+                    let tokens_of = if whole {
+                        quote::ToTokens::to_token_stream(&function)
+                    } else {
+                        quote::ToTokens::to_token_stream(&function.block)
+                    };
+                    positions(tokens_of, &mut tokens);
                     bodies.push((function.sig.ident.to_string(), tokens));
                 }
             }
@@ -190,9 +196,9 @@ mod spans {
     }
 
     #[test]
-    fn generated_async_functions_sit_at_the_attribute_as_a_whole() {
+    fn generated_async_functions_have_their_bodies_at_the_attribute() {
         let call_site = at(Span::call_site());
-        let bodies = async_bodies();
+        let bodies = async_fns(false);
         let names: Vec<&str> = bodies.iter().map(|(name, _)| name.as_str()).collect();
         for expected in [
             "init",
@@ -223,8 +229,11 @@ mod spans {
 
     #[test]
     fn terminate_taking_the_reason_sits_at_the_reasons_type_as_a_whole() {
-        let bodies = async_bodies();
-        let (_, tokens) = bodies.iter().find(|(name, _)| name == "terminate").unwrap();
+        let functions = async_fns(true);
+        let (_, tokens) = functions
+            .iter()
+            .find(|(name, _)| name == "terminate")
+            .unwrap();
         // `&ExitReason`, on the line of `async fn terminate` (lines counted
         // from 1, columns from 0, as proc-macro2 counts them).
         let line = SERVER

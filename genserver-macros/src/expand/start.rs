@@ -1,13 +1,13 @@
 //! `start`, `start_named` and `start_with`: `GenServer.start/2,3`, taking
 //! the state itself, or the arguments of `#[init]`.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens as _, format_ident, quote, quote_spanned};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 use syn::ext::IdentExt as _;
 use syn::spanned::Spanned;
 
-use super::{at_call_site, bounded_generics, located_at};
+use super::{at_call_site, bounded_generics};
 use crate::ast::{Role, Server};
 use crate::attr::ShutdownArg;
 
@@ -151,13 +151,13 @@ fn init_params<'a>(
             )
         }
         Some(init) => {
-            // At the attribute, types too: `start` is async (see
-            // `at_call_site`); a mistake in a type is reported on `init`.
+            // The types keep the user's spans, as in every signature; the
+            // names are bound in the body (see `at_call_site`).
             let types = init
                 .args
                 .iter()
                 .filter(|arg| matches!(arg.role, Role::Field))
-                .map(|arg| located_at(arg.original.ty.to_token_stream(), Span::call_site()));
+                .map(|arg| &arg.original.ty);
             let idents: Vec<Ident> = init_fields.iter().copied().map(at_call_site).collect();
             (
                 quote!(#(#idents: #types),*),
