@@ -217,11 +217,7 @@ impl<T: GenServer> Context<T> {
 
     /// Notes a reply the dispatch sends.
     #[inline]
-    pub(crate) fn note_out<R>(
-        &mut self,
-        reply: &R,
-        show: impl FnOnce(&R) -> Option<&dyn fmt::Debug>,
-    ) {
+    pub(crate) fn note_out<R>(&mut self, reply: &R, show: fn(&R) -> Option<&dyn fmt::Debug>) {
         if let Some(sys) = self.sys_mut_if_any() {
             sys.note_out(show(reply));
         }

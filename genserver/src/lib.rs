@@ -711,7 +711,7 @@ pub mod __private {
         ctx: &mut Context<T>,
         reply_to: ReplyTo<R>,
         reply: R,
-        show: impl FnOnce(&R) -> Option<&dyn ::core::fmt::Debug>,
+        show: fn(&R) -> Option<&dyn ::core::fmt::Debug>,
     ) {
         ctx.note_out(&reply, show);
         ctx.reply(reply_to, reply);
