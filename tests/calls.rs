@@ -300,6 +300,7 @@ fn a_reply_to_a_caller_that_stopped_waiting_comes_back() {
 /// with the driver, where calls with a timeout work.
 #[test]
 fn a_timed_call_without_the_time_driver_fails_the_same_way_every_time() {
+    let _watchdog = support::watchdog();
     let no_timers = [
         tokio::runtime::Builder::new_current_thread()
             .build()
@@ -340,6 +341,7 @@ fn a_timed_call_without_the_time_driver_fails_the_same_way_every_time() {
 /// affected), and the spawned call's handle does not outlive the call.
 #[tokio::test(start_paused = true)]
 async fn an_owned_call_times_out_and_finds_a_stopped_server_as_a_borrowing_one_does() {
+    let _watchdog = support::watchdog();
     let server = Slow::start(Slow::default()).await.unwrap();
     let late = tokio::spawn(
         server

@@ -35,6 +35,7 @@ const ROUNDS: usize = 250_000;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_million_lifecycles_leave_nothing_behind() {
+    let _watchdog = support::watchdog();
     // Warm up: the runtime's, the name table's and the server table's first
     // allocations are not the churn's.
     for n in 0..TASKS {

@@ -7,6 +7,8 @@
 
 #![allow(missing_docs)]
 
+mod support;
+
 use std::error::Error;
 use std::io;
 
@@ -37,6 +39,7 @@ impl Picky {
 
 #[tokio::test]
 async fn an_init_error_that_is_an_error_is_the_source() {
+    let _watchdog = support::watchdog();
     let error = Opener::start("/etc/nowhere".into()).await.unwrap_err();
     assert_eq!(error.to_string(), "init failed");
     let source = error.source().expect("the init error");
@@ -56,6 +59,7 @@ async fn an_init_error_that_is_an_error_is_the_source() {
 
 #[tokio::test]
 async fn an_init_error_that_is_not_an_error_is_in_the_message() {
+    let _watchdog = support::watchdog();
     let error = Picky::start("not today".into()).await.unwrap_err();
     assert!(error.source().is_none());
     assert_eq!(error.to_string(), "init failed: not today");
@@ -83,6 +87,7 @@ impl Runner {
 
 #[tokio::test]
 async fn a_refused_cast_is_send_and_sync_and_gives_its_message_back() {
+    let _watchdog = support::watchdog();
     fn send_sync<E: Send + Sync + 'static>(_: &E) {}
     let runner = Runner::start(Runner::default()).await.unwrap();
     runner.stop().await.unwrap();

@@ -71,6 +71,7 @@ impl GenServer for Manual {
 
 #[test]
 fn the_defaults_name_messages_and_infos_generically() {
+    let _watchdog = support::watchdog();
     assert_eq!(Manual::message_name(&ManualMsg::Nothing), "message");
     assert_eq!(Manual::info_name(&ManualInfo::Tick), "info");
     // The default gives no source, even for an init error that is an
