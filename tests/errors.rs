@@ -87,8 +87,8 @@ impl Runner {
 
 #[tokio::test]
 async fn a_refused_cast_is_send_and_sync_and_gives_its_message_back() {
-    let _watchdog = support::watchdog();
     fn send_sync<E: Send + Sync + 'static>(_: &E) {}
+    let _watchdog = support::watchdog();
     let runner = Runner::start(Runner::default()).await.unwrap();
     runner.stop().await.unwrap();
     let mut refused = runner.run(Box::new(|| 7)).unwrap_err();
