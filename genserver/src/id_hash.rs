@@ -39,7 +39,7 @@ pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
 #[cfg(test)]
 mod tests {
-    use std::hash::{BuildHasher, BuildHasherDefault};
+    use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
     use super::IdHasher;
 
@@ -54,5 +54,20 @@ mod tests {
         // And their low bits, which pick the bucket, stay in order.
         assert_eq!(build.hash_one(1000u64) & 0xFFFF, 1000);
         assert_eq!(build.hash_one(1001u64) & 0xFFFF, 1001);
+    }
+
+    /// What the runtime's ids never exercise (they are single words, far
+    /// below 2^57), but a key of another shape would: bytes and several
+    /// words all count, and set top bits are mixed too.
+    #[test]
+    fn bytes_words_and_top_bits_all_count() {
+        let build = BuildHasherDefault::<IdHasher>::default();
+        assert_ne!(build.hash_one([1u8, 2]), build.hash_one([1u8, 3]));
+        // Each word is xored into the state, rotated by 26 bits.
+        let mut hasher = IdHasher::default();
+        hasher.write_u64(1);
+        hasher.write_u64(1 << 26);
+        assert_eq!(hasher.0, 0);
+        assert_ne!(build.hash_one(u64::MAX) >> 57, 0x7F);
     }
 }
