@@ -57,13 +57,6 @@ impl Handler<'_> {
             .iter()
             .find(|arg| matches!(arg.role, Role::Reply(_)))
     }
-
-    /// Whether the handler takes its server's context.
-    pub(crate) fn takes_context(&self) -> bool {
-        self.args
-            .iter()
-            .any(|arg| matches!(arg.role, Role::Context))
-    }
 }
 
 /// An `#[init]` or `#[terminate]` method.

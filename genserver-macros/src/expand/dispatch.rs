@@ -177,21 +177,14 @@ fn arm(server: &Server<'_>, enum_name: &Ident, handler: &Handler<'_>) -> TokenSt
         let body = if handler.reply_slot().is_some() {
             // The handler answers through the slot itself.
             quote!(#invoke;)
-        } else if handler.takes_context() {
-            // The reply waits for `terminate` if the handler asked to stop.
-            // The handler's borrow of the context ends before the reply's.
-            if matches!(handler.original.sig.output, syn::ReturnType::Default) {
-                quote! {
-                    #invoke;
-                    #krate::__private::reply(#ctx, #slot, (), #show);
-                }
-            } else {
-                quote! {
-                    let #value = #invoke;
-                    #krate::__private::reply(#ctx, #slot, #value, #show);
-                }
+        } else if matches!(handler.original.sig.output, syn::ReturnType::Default) {
+            quote! {
+                #invoke;
+                #krate::__private::reply(#ctx, #slot, (), #show);
             }
         } else {
+            // The reply waits for `terminate` if the handler asked to stop;
+            // the handler's borrow of the context ends before the reply's.
             quote! {
                 let #value = #invoke;
                 #krate::__private::reply(#ctx, #slot, #value, #show);
