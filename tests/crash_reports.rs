@@ -358,6 +358,29 @@ fn a_panic_a_handler_catches_itself_is_not_printed() {
     assert!(crashes(&events).is_empty(), "{events:#?}");
 }
 
+/// The runtime's hook keeps quiet only about panics in servers' tasks: while
+/// crash reports reach a subscriber, a panic in the test's own code (here in
+/// the task that started the server) still goes to the hook that was there
+/// before, as a panic in a server's task does not.
+#[test]
+fn a_panic_outside_any_server_reaches_the_previous_hook() {
+    let _watchdog = support::watchdog();
+    let printed = recorder::hook_prints();
+    let events = recorded(Recording::Names, async {
+        // The runtime's hook is installed by the first start.
+        let server = Vault::start(vault()).await.unwrap();
+        let caught = std::panic::catch_unwind(|| panic!("the test's own panic"));
+        assert!(caught.is_err());
+        assert_eq!(server.catch_own().await, Ok(true));
+    });
+    assert_eq!(
+        recorder::hook_prints() - printed,
+        1,
+        "the test's panic printed, the server's not"
+    );
+    assert!(crashes(&events).is_empty(), "{events:#?}");
+}
+
 /// Without a subscriber that takes crash reports, the panic hook that was
 /// there before prints a server's panic, as if the runtime were not there.
 #[test]
