@@ -232,3 +232,69 @@ async fn a_caller_that_found_the_server_during_init_gets_the_reason_it_failed_wi
         assert!(genserver::whereis::<Doomed>(&name).is_none());
     }
 }
+
+/// What a killed server's state sees as it is dropped.
+struct Witness {
+    me: Option<WeakRef<Witness>>,
+    /// The exit reason the state found published as it was dropped.
+    seen: Arc<Mutex<Vec<Option<ExitReason>>>>,
+}
+
+impl Drop for Witness {
+    fn drop(&mut self) {
+        let reason = self
+            .me
+            .as_ref()
+            .and_then(WeakRef::upgrade)
+            .and_then(|me| me.exit_reason());
+        self.seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(reason);
+    }
+}
+
+#[gen_server]
+impl Witness {
+    #[call]
+    fn remember(&mut self, me: WeakRef<Witness>) {
+        self.me = Some(me);
+    }
+}
+
+/// A killed server's state is dropped before its end is published, on
+/// either kind of runtime: a kill that returns finds it dropped (see
+/// `tests/kill.rs`), and the state, as it is dropped, finds no exit reason
+/// yet. Fails every time if the task's guard, which publishes the end, is
+/// dropped first.
+#[test]
+fn a_killed_servers_state_is_dropped_before_its_end_is_published() {
+    let _watchdog = watchdog();
+    for flavor in [false, true] {
+        let runtime = if flavor {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+        } else {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+        }
+        .unwrap();
+        runtime.block_on(async {
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let server = Witness::start(Witness {
+                me: None,
+                seen: Arc::clone(&seen),
+            })
+            .await
+            .unwrap();
+            server.remember(server.downgrade()).await.unwrap();
+            within(LIMIT, "the kill", server.kill()).await.unwrap();
+            let seen = seen.lock().unwrap_or_else(PoisonError::into_inner).clone();
+            assert_eq!(seen, [None], "the state saw the end published");
+            assert_eq!(server.exit_reason(), Some(ExitReason::Killed));
+        });
+    }
+}

@@ -191,6 +191,7 @@ impl<T: GenServer> Context<T> {
         self.sys_mut().set_suspended(on);
         let server = self.server();
         server
+            .mailbox
             .suspended
             .store(on, std::sync::atomic::Ordering::Relaxed);
     }
@@ -553,8 +554,8 @@ impl<T: GenServer> fmt::Debug for Context<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = f.debug_struct("Context");
         out.field("id", &self.server.id);
-        if let Some(name) = &self.server.name {
-            out.field("name", name);
+        if let Some(name) = self.server.name.as_deref() {
+            out.field("name", &name);
         }
         out.field("stopping", &self.is_stopping())
             .finish_non_exhaustive()

@@ -4,8 +4,10 @@
 
 use std::any::type_name;
 use std::collections::VecDeque;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::task::{Poll, ready};
 
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
@@ -54,11 +56,7 @@ pub(crate) async fn start_under<T: GenServer>(
     };
     panic::install_hook();
     let id = ServerId::next();
-    let inner = Arc::new(Inner::new(
-        id,
-        options.name.map(String::into_boxed_str),
-        deadline::of_runtime(&runtime),
-    ));
+    let inner = Arc::new(Inner::new(id, options.name, deadline::of_runtime(&runtime)));
     let server: ServerRef<T> = ServerRef::from_raw(RawRef::first(inner));
     if let Some(name) = server.name() {
         // The name is taken before `init` runs, as in OTP, so that two
@@ -153,122 +151,217 @@ fn report<E>(started: oneshot::Sender<Result<(), InitFailure<E>>>, failure: Init
     }
 }
 
-/// The body of a server's task.
-async fn run<T: GenServer>(
+/// The body of a server's task: `init`, then the server's life.
+///
+/// Its size is every server's size on the heap, so it is kept small
+/// (`tests/idle_heap.rs`; `-Zprint-type-sizes` on a nightly or with
+/// `RUSTC_BOOTSTRAP=1` shows each state of it):
+/// - `async` blocks, not `async fn`s: an `async fn` keeps its parameters
+///   twice across every `.await`, as passed and as moved into its body
+///   (112 bytes for the benchmarks' key-value server);
+/// - two futures one after the other in one enum ([`Phases`]), rather than
+///   one: a future keeps room for all it captured for as long as it runs,
+///   even once moved out, and `init`'s argument (48 bytes for the
+///   key-value server) would take room for the server's life. Boxing the
+///   argument instead would cost every start an allocation, and leave a
+///   freed hole in the heap per server.
+fn run<T: GenServer>(
+    arg: T::InitArg,
+    guard: ExitGuard<T>,
+    started: oneshot::Sender<Result<(), InitFailure<T::InitError>>>,
+) -> impl Future<Output = ()> {
+    Phases::Init {
+        future: init::<T>(arg, guard, started),
+        then: life::<T>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A future that runs `future`, then, if it gave a value, the future
+    /// `then` makes of it, in the room the first one took.
+    #[project = PhasesProj]
+    enum Phases<I, F, L> {
+        Init { #[pin] future: I, then: F },
+        Life { #[pin] future: L },
+    }
+}
+
+impl<I, A, F, L> Future for Phases<I, F, L>
+where
+    I: Future<Output = Option<A>>,
+    F: Fn(A) -> L,
+    L: Future<Output = ()>,
+{
+    type Output = ();
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        loop {
+            match self.as_mut().project() {
+                PhasesProj::Init { future, then } => {
+                    let Some(alive) = ready!(future.poll(cx)) else {
+                        return Poll::Ready(());
+                    };
+                    let life = then(alive);
+                    self.set(Phases::Life { future: life });
+                }
+                PhasesProj::Life { future } => return future.poll(cx),
+            }
+        }
+    }
+}
+
+/// `init`, and what its outcome means: the state and the guard once the
+/// server is started; `None` if it is not (the starter has been told why).
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn keeps its parameters twice in the task"
+)]
+fn init<T: GenServer>(
     arg: T::InitArg,
     mut guard: ExitGuard<T>,
     started: oneshot::Sender<Result<(), InitFailure<T::InitError>>>,
-) {
-    let mut state = match CatchUnwind::new(T::init(arg, &mut guard.ctx)).await {
-        Ok(Ok(Some(state))) => state,
-        Ok(Ok(None)) => {
-            guard.leave_parent();
-            guard.finish(ExitReason::Normal);
-            report(started, InitFailure::Ignore);
-            return;
-        }
-        Ok(Err(error)) => {
-            guard.leave_parent();
-            // Showing the error runs the user's `Display`: guarded.
-            let shown = panic::catch(|| format!("init failed: {error}")).unwrap_or_else(|panic| {
-                format!(
-                    "init failed, and showing its error panicked: {}",
-                    panic.message
-                )
-            });
-            let reason = ExitReason::custom(shown);
-            guard.crashed("init", &reason, None, None);
-            guard.finish(reason);
-            report(started, InitFailure::Error(error));
-            return;
-        }
-        Err(panicked) => {
-            let reason = ExitReason::Panic(Arc::clone(&panicked.message));
-            guard.leave_parent();
-            guard.crashed("init", &reason, Some(&panicked), None);
-            guard.finish(reason.clone());
+) -> impl Future<Output = Option<Alive<T>>> {
+    async move {
+        let state = match CatchUnwind::new(T::init(arg, &mut guard.ctx)).await {
+            Ok(Ok(Some(state))) => state,
+            Ok(Ok(None)) => {
+                guard.leave_parent();
+                guard.finish(ExitReason::Normal);
+                report(started, InitFailure::Ignore);
+                return None;
+            }
+            Ok(Err(error)) => {
+                guard.leave_parent();
+                // Showing the error runs the user's `Display`: guarded.
+                let shown =
+                    panic::catch(|| format!("init failed: {error}")).unwrap_or_else(|panic| {
+                        format!(
+                            "init failed, and showing its error panicked: {}",
+                            panic.message
+                        )
+                    });
+                let reason = ExitReason::custom(shown);
+                guard.crashed("init", &reason, None, None);
+                guard.finish(reason);
+                report(started, InitFailure::Error(error));
+                return None;
+            }
+            Err(panicked) => {
+                let reason = ExitReason::Panic(Arc::clone(&panicked.message));
+                guard.leave_parent();
+                guard.crashed("init", &reason, Some(&panicked), None);
+                guard.finish(reason.clone());
+                report(started, InitFailure::Exit(reason));
+                return None;
+            }
+        };
+        // Killed while `init` blocked its thread, the kill having published the
+        // end in the task's stead: the start fails, and the task ends as a
+        // cancelled one does, running no more of the user's code. (Returning
+        // rather than awaiting its cancellation keeps what is live here out of
+        // every server's task.)
+        if let Some(reason) = ended_by_kill(&guard.ctx) {
             report(started, InitFailure::Exit(reason));
-            return;
+            return None;
         }
-    };
-    // Killed while `init` blocked its thread, the kill having published the
-    // end in the task's stead: the start fails, and the task ends as a
-    // cancelled one does, running no more of the user's code. (Returning
-    // rather than awaiting its cancellation keeps what is live here out of
-    // every server's task.)
-    if let Some(reason) = ended_by_kill(&guard.ctx) {
-        report(started, InitFailure::Exit(reason));
-        return;
+        // If the starter stopped waiting, the server runs on like any other: it
+        // stops by itself once no handle to it is left.
+        let _ = started.send(Ok(()));
+        Some(Alive { state, guard })
     }
-    // If the starter stopped waiting, the server runs on like any other: it
-    // stops by itself once no handle to it is left.
-    let _ = started.send(Ok(()));
+}
 
-    // One panic guard around the whole loop rather than one per message: it
-    // costs a little on every poll, so this way it is paid once per batch of
-    // messages. A panic in a handler unwinds out of the loop, whose borrow of
-    // the state then ends, and `terminate` gets the state as the panic left it.
-    let ExitGuard { ctx, batch, .. } = &mut guard;
-    let (reason, panicked) =
-        match CatchUnwind::new(receive::receive_loop(&mut state, ctx, batch)).await {
+/// What a started server's task holds: its state and its guard. When the
+/// task ends early (cancelled by a kill or its runtime's shutdown, or
+/// returning after a kill), they are dropped in the order they are declared
+/// here, the state first, then the guard, which publishes the end: whoever
+/// sees the end (a kill waits for it) finds the state dropped. As one
+/// struct, the task's future holds them as one value, dropped in this
+/// order; held apart, the order they are dropped in is the compiler's.
+struct Alive<T: GenServer> {
+    state: T,
+    guard: ExitGuard<T>,
+}
+
+/// The server's life once started: the receive loop, `terminate`, the end.
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn keeps its parameters twice in the task"
+)]
+fn life<T: GenServer>(mut alive: Alive<T>) -> impl Future<Output = ()> {
+    async move {
+        // One panic guard around the whole loop rather than one per message: it
+        // costs a little on every poll, so this way it is paid once per batch of
+        // messages. A panic in a handler unwinds out of the loop, whose borrow of
+        // the state then ends, and `terminate` gets the state as the panic left it.
+        let receiving = receive::receive_loop(
+            &mut alive.state,
+            &mut alive.guard.ctx,
+            &mut alive.guard.batch,
+        );
+        let (reason, panicked) = match CatchUnwind::new(receiving).await {
             Ok(reason) => (reason, None),
             Err(panicked) => (
                 ExitReason::Panic(Arc::clone(&panicked.message)),
                 Some(panicked),
             ),
         };
-    // As above: after a kill, `terminate` does not run.
-    if ended_by_kill(ctx).is_some() {
-        return;
-    }
-    // The report shows the state as it was when the server stopped, before
-    // `terminate`, as OTP's does. Boxed: what is kept across `terminate`
-    // is part of every server's task.
-    let mut crash = (!reason.is_normal()).then(|| {
-        Box::new(Crash {
-            during: "a handler",
-            state: report::debug(&State(&state)),
-            panicked,
-        })
-    });
-    let reason = match CatchUnwind::new(state.terminate(&reason)).await {
-        Ok(()) => reason,
-        Err(in_terminate) => {
-            let crash = crash.get_or_insert_with(|| {
-                Box::new(Crash {
-                    during: "terminate",
-                    state: report::debug(&State(&state)),
-                    panicked: None,
-                })
-            });
-            crash.during = "terminate";
-            let reason = ExitReason::Panic(Arc::clone(&in_terminate.message));
-            crash.panicked = Some(in_terminate);
-            reason
+        // As above: after a kill, `terminate` does not run.
+        if ended_by_kill(&alive.guard.ctx).is_some() {
+            return;
         }
-    };
-    if let Some(crash) = crash {
-        let Crash {
-            during,
-            state: shown,
-            panicked,
-        } = *crash;
-        guard.crashed(during, &reason, panicked.as_ref(), Some(shown));
-    }
-    // `{:stop, reason, reply, state}`: the reply goes once `terminate` has
-    // run, whether or not it panicked.
-    for reply in guard.ctx.take_replies() {
-        panic::catch_and_log("sending a reply", reply);
-    }
-    let reason = match panic::catch(move || drop(state)) {
-        Ok(()) => reason,
-        Err(in_drop) => {
-            let reason = ExitReason::Panic(Arc::clone(&in_drop.message));
-            guard.crashed("dropping the state", &reason, Some(&in_drop), None);
-            reason
+        // The report shows the state as it was when the server stopped, before
+        // `terminate`, as OTP's does. Boxed: what is kept across `terminate`
+        // is part of every server's task.
+        let mut crash = (!reason.is_normal()).then(|| {
+            Box::new(Crash {
+                during: "a handler",
+                state: report::debug(&State(&alive.state)),
+                panicked,
+            })
+        });
+        let reason = match CatchUnwind::new(alive.state.terminate(&reason)).await {
+            Ok(()) => reason,
+            Err(in_terminate) => {
+                let crash = crash.get_or_insert_with(|| {
+                    Box::new(Crash {
+                        during: "terminate",
+                        state: report::debug(&State(&alive.state)),
+                        panicked: None,
+                    })
+                });
+                crash.during = "terminate";
+                let reason = ExitReason::Panic(Arc::clone(&in_terminate.message));
+                crash.panicked = Some(in_terminate);
+                reason
+            }
+        };
+        // No `.await` from here on.
+        let Alive { state, mut guard } = alive;
+        if let Some(crash) = crash {
+            let Crash {
+                during,
+                state: shown,
+                panicked,
+            } = *crash;
+            guard.crashed(during, &reason, panicked.as_ref(), Some(shown));
         }
-    };
-    guard.finish(reason);
+        // `{:stop, reason, reply, state}`: the reply goes once `terminate` has
+        // run, whether or not it panicked.
+        for reply in guard.ctx.take_replies() {
+            panic::catch_and_log("sending a reply", reply);
+        }
+        let reason = match panic::catch(move || drop(state)) {
+            Ok(()) => reason,
+            Err(in_drop) => {
+                let reason = ExitReason::Panic(Arc::clone(&in_drop.message));
+                guard.crashed("dropping the state", &reason, Some(&in_drop), None);
+                reason
+            }
+        };
+        guard.finish(reason);
+    }
 }
 
 /// The reason a kill published for the server, if it did so in the place of
@@ -375,13 +468,13 @@ pub(crate) fn publish_end<T: GenServer>(
     server: &Inner<T>,
     reason: ExitReason,
 ) -> Option<Leftovers<T>> {
-    if server.ending.swap(true, Ordering::AcqRel) {
+    if server.mailbox.ending.swap(true, Ordering::AcqRel) {
         return None;
     }
     sys::table::remove(server.id);
     // The name first: no one can find by it a server that refuses
     // messages, and a caller that gets `NoProc` finds the name free.
-    if let Some(name) = &server.name {
+    if let Some(name) = server.name.as_deref() {
         registry::unregister(name, server.id);
     }
     // So are its registries' entries. (A registry that registers it

@@ -60,6 +60,8 @@
 //! tests/kill.rs.
 
 use std::collections::VecDeque;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker, ready};
 
@@ -154,6 +156,21 @@ pub(crate) fn poll_batch<T: GenServer>(
 /// The shared queue. Unbounded: a send never waits.
 pub(crate) struct Mailbox<T: GenServer> {
     shared: Mutex<Shared<T>>,
+    /// No handle to the server is left: once the queue is empty, nothing can
+    /// arrive any more. Read and written under the lock.
+    unreachable: AtomicBool,
+    /// The server is stopping: sends fail from now on. Read and written
+    /// under the lock.
+    pub(crate) closed: AtomicBool,
+    /// Set while the server is suspended, for `sys::processes`.
+    pub(crate) suspended: AtomicBool,
+    /// Set once the server's end is being published, by its task or by a
+    /// kill that did not wait for a task blocking its thread: whichever
+    /// sets it publishes the end, once.
+    pub(crate) ending: AtomicBool,
+    // The four flags are here rather than in `Shared` (or the server's
+    // `Inner`) because here they fill what would be padding after the lock:
+    // in `Shared` they would cost every server 8 bytes more.
 }
 
 pub(crate) struct Shared<T: GenServer> {
@@ -163,11 +180,6 @@ pub(crate) struct Shared<T: GenServer> {
     sent: u64,
     /// Set while the receiver waits for a message; a sender takes and wakes it.
     receiver: Option<Waker>,
-    /// No handle to the server is left: once the queue is empty, nothing can
-    /// arrive any more.
-    unreachable: bool,
-    /// The server is stopping: sends fail from now on.
-    pub(crate) closed: bool,
     /// The server's timers; allocated by the first one armed, freed with
     /// the last one.
     timers: Option<Box<Timers<T::Info>>>,
@@ -205,12 +217,14 @@ impl<T: GenServer> Mailbox<T> {
                 queue: VecDeque::new(),
                 sent: 0,
                 receiver: None,
-                unreachable: false,
-                closed: false,
                 timers: None,
                 task: None,
                 links: None,
             }),
+            unreachable: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+            suspended: AtomicBool::new(false),
+            ending: AtomicBool::new(false),
         }
     }
 
@@ -223,7 +237,7 @@ impl<T: GenServer> Mailbox<T> {
     pub(crate) fn send(&self, envelope: Envelope<T>) -> Result<(), Envelope<T>> {
         let receiver = {
             let mut shared = self.lock();
-            if shared.closed {
+            if self.closed.load(Relaxed) {
                 return Err(envelope);
             }
             shared.push(envelope)
@@ -241,7 +255,7 @@ impl<T: GenServer> Mailbox<T> {
     pub(crate) fn send_quietly(&self, envelope: Envelope<T>) -> Result<(), Envelope<T>> {
         let receiver = {
             let mut shared = self.lock();
-            if shared.closed {
+            if self.closed.load(Relaxed) {
                 return Err(envelope);
             }
             shared.sent += 1;
@@ -265,7 +279,8 @@ impl<T: GenServer> Mailbox<T> {
 
     /// `true` once the server has begun to stop.
     pub(crate) fn is_closed(&self) -> bool {
-        self.lock().closed
+        let _locked = self.lock();
+        self.closed.load(Relaxed)
     }
 
     /// Records that no handle to the server is left, waking the receiver,
@@ -277,7 +292,7 @@ impl<T: GenServer> Mailbox<T> {
             if !none_left() {
                 return;
             }
-            shared.unreachable = true;
+            self.unreachable.store(true, Relaxed);
             shared.receiver.take()
         };
         if let Some(receiver) = receiver {
@@ -304,14 +319,15 @@ impl<T: GenServer> Mailbox<T> {
     /// its context), so the server waits for messages once more. Called
     /// after the handle count went up, so that `set_unreachable_if` sees it.
     pub(crate) fn set_reachable(&self) {
-        self.lock().unreachable = false;
+        let _locked = self.lock();
+        self.unreachable.store(false, Relaxed);
     }
 
     /// Refuses every later send and hands back what is still queued, with
     /// the timers, for the caller to drop outside the lock.
     pub(crate) fn close(&self) -> Closed<T> {
         let mut shared = self.lock();
-        shared.closed = true;
+        self.closed.store(true, Relaxed);
         shared.receiver = None;
         (
             std::mem::take(&mut shared.queue),
@@ -354,7 +370,7 @@ impl<T: GenServer> Mailbox<T> {
         }
         let mut shared = locked.unwrap_or_else(|| self.lock());
         if shared.queue.is_empty() {
-            if shared.unreachable {
+            if self.unreachable.load(Relaxed) {
                 return Poll::Ready(Recv::Unreachable);
             }
             shared.receiver = Some(cx.waker().clone());
@@ -398,7 +414,7 @@ impl<T: GenServer> Mailbox<T> {
     ) -> Result<TimerKey, Kind<T::Info>> {
         let receiver = {
             let mut shared = self.lock();
-            if shared.closed {
+            if self.closed.load(Relaxed) {
                 return Err(kind);
             }
             let timers = shared.timers.get_or_insert_with(|| Box::new(Timers::new()));

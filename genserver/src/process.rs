@@ -184,7 +184,7 @@ impl<T: GenServer> Process for Inner<T> {
     }
 
     fn is_suspended(&self) -> bool {
-        self.suspended.load(Ordering::Relaxed)
+        self.mailbox.suspended.load(Ordering::Relaxed)
     }
 
     fn links(&self) -> LinksInfo {

@@ -27,59 +27,84 @@ pub(crate) enum Next<T: GenServer> {
 }
 
 /// Handles one message at a time until the server must stop; returns why.
-pub(crate) async fn receive_loop<T: GenServer>(
-    state: &mut T,
-    ctx: &mut Context<T>,
-    batch: &mut VecDeque<Envelope<T>>,
-) -> ExitReason {
-    loop {
-        // What the last callback (or `init`) asked for, if anything: a stop
-        // wins; a continue runs before anything in the mailbox.
-        if ctx.take_asked() {
-            if let Some(reason) = ctx.take_stop() {
-                return reason;
-            }
-            if let Some(info) = ctx.take_continue() {
-                handle_info(state, ctx, "continue", info).await;
-                continue;
-            }
-            if ctx.take_hibernate() {
-                ctx.server().mailbox.release(batch);
-            }
-            ctx.begin_wait();
-        }
-        // What waited while the server was suspended comes first. (An `if
-        // let`, whose scrutinee ends before the `else`: a variable holding
-        // it would be kept in every server's task across the wait.)
-        let next = if let Some(next) = ctx.sys_mut_if_any().and_then(sys::SysState::take_held) {
-            ctx.server().count_handled(1);
-            next
-        } else {
-            Receive { ctx, batch }.await
-        };
-        // While suspended, messages wait; held, they count as waiting in the
-        // mailbox again. (Checked before the `match`, not in a guard: a
-        // guard keeps the message's slot in every server's task.)
-        if matches!(next, Next::Message(_) | Next::Info(_))
-            && ctx.sys().is_some_and(sys::SysState::is_suspended)
-        {
-            ctx.server().count_handled(-1);
-            ctx.sys_mut().hold(next);
-            continue;
-        }
-        match next {
-            Next::System(request) => sys::handle(request, state, ctx),
-            // A suspended server obeys a stop at once, as OTP's does.
-            Next::Stop(reason) => return reason,
-            Next::Unreachable => {
-                // No one can resume it: it handles what waits, then stops.
-                if !ctx.sys().is_some_and(sys::SysState::has_held) {
-                    return ExitReason::Normal;
+///
+/// An `async` block rather than an `async fn`, for the same reason as
+/// `lifecycle::run`: its future is part of every server's task.
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn keeps its parameters twice in the task"
+)]
+pub(crate) fn receive_loop<'a, T: GenServer>(
+    state: &'a mut T,
+    ctx: &'a mut Context<T>,
+    batch: &'a mut VecDeque<Envelope<T>>,
+) -> impl Future<Output = ExitReason> + 'a {
+    async move {
+        loop {
+            // What the last callback (or `init`) asked for, if anything: a stop
+            // wins; a continue runs before anything in the mailbox.
+            if ctx.take_asked() {
+                if let Some(reason) = ctx.take_stop() {
+                    return reason;
                 }
-                ctx.set_suspended(false);
+                if let Some(info) = ctx.take_continue() {
+                    handle_info(state, ctx, "continue", info).await;
+                    continue;
+                }
+                if ctx.take_hibernate() {
+                    ctx.server().mailbox.release(batch);
+                }
+                ctx.begin_wait();
             }
-            Next::Message(message) => handle_message(state, ctx, message).await,
-            Next::Info(info) => handle_info(state, ctx, "info", info).await,
+            // A block that ends before the handler's `.await`: a message
+            // whose variant is matched there and moved into the handler's
+            // future would otherwise keep its own slot (and drop flags) in
+            // every server's task beside that future.
+            let handler = {
+                // What waited while the server was suspended comes first. (An `if
+                // let`, whose scrutinee ends before the `else`: a variable holding
+                // it would be kept in every server's task across the wait.)
+                let next =
+                    if let Some(next) = ctx.sys_mut_if_any().and_then(sys::SysState::take_held) {
+                        ctx.server().count_handled(1);
+                        next
+                    } else {
+                        Receive { ctx, batch }.await
+                    };
+                // While suspended, messages wait; held, they count as waiting in the
+                // mailbox again. (Checked before the `match`, not in a guard: a
+                // guard keeps the message's slot in every server's task.)
+                if matches!(next, Next::Message(_) | Next::Info(_))
+                    && ctx.sys().is_some_and(sys::SysState::is_suspended)
+                {
+                    ctx.server().count_handled(-1);
+                    ctx.sys_mut().hold(next);
+                    continue;
+                }
+                match next {
+                    Next::System(request) => {
+                        sys::handle(request, state, ctx);
+                        continue;
+                    }
+                    // A suspended server obeys a stop at once, as OTP's does.
+                    Next::Stop(reason) => return reason,
+                    Next::Unreachable => {
+                        // No one can resume it: it handles what waits, then stops.
+                        if !ctx.sys().is_some_and(sys::SysState::has_held) {
+                            return ExitReason::Normal;
+                        }
+                        ctx.set_suspended(false);
+                        continue;
+                    }
+                    Next::Message(message) => Handler::Message {
+                        future: handle_message(state, ctx, message),
+                    },
+                    Next::Info(info) => Handler::Info {
+                        future: handle_info(state, ctx, "info", info),
+                    },
+                }
+            };
+            handler.await;
         }
     }
 }
@@ -108,6 +133,27 @@ fn handle_info<'a, T: GenServer>(
 ) -> impl Future<Output = ()> + use<'a, T> {
     ctx.note_in(kind, T::info_name(&info), &info);
     state.handle_info(info, ctx)
+}
+
+pin_project_lite::pin_project! {
+    /// The future of the handler of a message or of an info message.
+    #[project = HandlerProj]
+    enum Handler<M, I> {
+        Message { #[pin] future: M },
+        Info { #[pin] future: I },
+    }
+}
+
+impl<M: Future<Output = ()>, I: Future<Output = ()>> Future for Handler<M, I> {
+    type Output = ();
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        match self.project() {
+            HandlerProj::Message { future } => future.poll(cx),
+            HandlerProj::Info { future } => future.poll(cx),
+        }
+    }
 }
 
 /// Waits for what the server handles next: a message, an info message (sent,

@@ -4,7 +4,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::num::NonZeroU64;
 use std::ops::Deref;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -42,10 +42,20 @@ impl fmt::Display for ServerId {
     }
 }
 
+/// A server's name: a thin pointer, in the state every server shares, to a
+/// name only the few named servers have (`Option<Box<str>>` is two words).
+pub(crate) struct Name(Option<Box<Box<str>>>);
+
+impl Name {
+    pub(crate) fn as_deref(&self) -> Option<&str> {
+        self.0.as_deref().map(|name| &**name)
+    }
+}
+
 /// What every handle to one server shares.
 pub(crate) struct Inner<T: GenServer> {
     pub(crate) id: ServerId,
-    pub(crate) name: Option<Box<str>>,
+    pub(crate) name: Name,
     /// How many `RawRef`s (and so `ServerRef`s) exist; when none is left,
     /// the server can never be reached again and stops once idle.
     pub(crate) handles: AtomicUsize,
@@ -54,12 +64,6 @@ pub(crate) struct Inner<T: GenServer> {
     /// The envelopes the server has taken from its mailbox: written by the
     /// server alone, read by [`sys::processes`](crate::sys::processes).
     pub(crate) handled: AtomicU64,
-    /// Set while the server is suspended, for `sys::processes`.
-    pub(crate) suspended: AtomicBool,
-    /// Set once the server's end is being published, by its task or by a
-    /// kill that did not wait for a task blocking its thread: whichever
-    /// sets it publishes the end, once.
-    pub(crate) ending: AtomicBool,
     /// The call deadlines of the runtime the server was started on; `None`
     /// if it has no time driver, which calls with a timeout need.
     pub(crate) deadlines: Option<Arc<Deadlines>>,
@@ -68,19 +72,17 @@ pub(crate) struct Inner<T: GenServer> {
 impl<T: GenServer> Inner<T> {
     pub(crate) fn new(
         id: ServerId,
-        name: Option<Box<str>>,
+        name: Option<String>,
         deadlines: Option<Arc<Deadlines>>,
     ) -> Self {
         Self {
             id,
-            name,
+            name: Name(name.map(|name| Box::new(name.into_boxed_str()))),
             deadlines,
             handles: AtomicUsize::new(1),
             mailbox: Mailbox::new(),
             exit: ExitSignal::new(),
             handled: AtomicU64::new(0),
-            suspended: AtomicBool::new(false),
-            ending: AtomicBool::new(false),
         }
     }
 
@@ -89,7 +91,7 @@ impl<T: GenServer> Inner<T> {
     /// thread (then the task must run no more of the user's code).
     #[inline]
     pub(crate) fn is_ending(&self) -> bool {
-        self.ending.load(Ordering::Acquire)
+        self.mailbox.ending.load(Ordering::Acquire)
     }
 
     /// Counts one envelope taken from the mailbox (`1`), or held back
@@ -240,8 +242,8 @@ impl<T: GenServer> fmt::Debug for RawRef<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = f.debug_struct("ServerRef");
         out.field("id", &self.inner.id);
-        if let Some(name) = &self.inner.name {
-            out.field("name", name);
+        if let Some(name) = self.inner.name.as_deref() {
+            out.field("name", &name);
         }
         out.finish()
     }

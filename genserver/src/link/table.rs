@@ -5,6 +5,7 @@
 //! in a vector, many in a hash map; monitors are one box further, so that
 //! a server that only links does not carry them.
 
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Weak};
 
 use tokio::task::AbortHandle;
@@ -156,7 +157,7 @@ impl<T: GenServer> Mailbox<T> {
     /// [`set_task`](Self::set_task) aborts it).
     pub(crate) fn kill_with(&self, reason: ExitReason) -> Option<AbortHandle> {
         let mut shared = self.lock();
-        if shared.closed {
+        if self.closed.load(Relaxed) {
             return None;
         }
         shared.links().killed_with.get_or_insert(reason);
@@ -177,7 +178,7 @@ impl<T: GenServer> Mailbox<T> {
     /// server is stopping.
     pub(crate) fn add_link(&self, id: ServerId, to: Weak<dyn Process>, parent: bool) -> bool {
         let mut shared = self.lock();
-        if shared.closed {
+        if self.closed.load(Relaxed) {
             return false;
         }
         let links = shared.links();
@@ -221,7 +222,7 @@ impl<T: GenServer> Mailbox<T> {
     pub(crate) fn exit_from(&self, from: ServerId, reason: &ExitReason) {
         let (receiver, task) = {
             let mut shared = self.lock();
-            if shared.closed {
+            if self.closed.load(Relaxed) {
                 return;
             }
             let Some(links) = shared.links.as_mut() else {
@@ -336,7 +337,7 @@ impl<T: GenServer> Mailbox<T> {
 
     pub(crate) fn add_monitor(&self, monitor: MonitorRef, watcher: Weak<dyn Watcher>) -> bool {
         let mut shared = self.lock();
-        if shared.closed {
+        if self.closed.load(Relaxed) {
             return false;
         }
         shared.links().monitors().watchers.insert(monitor, watcher);
@@ -378,7 +379,7 @@ impl<T: GenServer> Mailbox<T> {
     /// even beyond the cap.
     pub(crate) fn reserve_link(&self, force: bool) -> Result<(), Refused> {
         let mut shared = self.lock();
-        if shared.closed {
+        if self.closed.load(Relaxed) {
             return Err(Refused::Closed);
         }
         let Some(links) = shared.links.as_mut() else {
