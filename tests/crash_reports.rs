@@ -171,6 +171,16 @@ fn a_panicking_handler_is_reported_with_its_message_state_and_location() {
         crash.message.contains("terminating in a handler"),
         "{crash:?}"
     );
+    // A backtrace when `RUST_BACKTRACE` asks for one, and none otherwise.
+    let wanted =
+        std::backtrace::Backtrace::capture().status() == std::backtrace::BacktraceStatus::Captured;
+    match crash.field("backtrace") {
+        Some(backtrace) => {
+            assert!(wanted, "a backtrace nobody asked for: {backtrace}");
+            assert!(backtrace.contains("crash_reports"), "{backtrace}");
+        }
+        None => assert!(!wanted, "no backtrace: {crash:?}"),
+    }
 
     // The same report is kept for `sys::recent_crashes`.
     let kept = sys::recent_crashes();

@@ -127,3 +127,103 @@ fn an_idle_server_takes_at_most_630_bytes() {
         );
     });
 }
+
+#[derive(Default)]
+struct Sink {
+    sum: u64,
+}
+
+#[gen_server]
+impl Sink {
+    #[cast]
+    fn add(&mut self, n: u64) {
+        self.sum += n;
+    }
+
+    #[call]
+    fn sum(&self) -> u64 {
+        self.sum
+    }
+}
+
+/// A burst's mailbox slots go once the mailbox has stayed empty for
+/// 100 ms: a message that comes meanwhile starts the 100 ms again. The
+/// check set for the first idle spell fires during the second; it must
+/// look again at the second's end (not release early, not spin at once on
+/// a deadline that has passed). Run on a thread of its own, so that a
+/// server that spins shows as a failure here rather than a hang.
+#[test]
+fn a_message_between_idle_spells_restarts_the_wait_before_the_slots_go() {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use tokio::time::Instant;
+
+    let _watchdog = support::watchdog();
+    let (report, reports) = mpsc::channel::<(usize, Duration, usize, Duration)>();
+    std::thread::spawn(move || {
+        counting::only_this_thread();
+        // Paused: the clock moves only when every task waits, to the next
+        // timer, so the spells are exact, and a server that re-arms a
+        // deadline already passed, again and again, keeps the clock from
+        // ever reaching the test's next step.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            // What the runtime allocates once, not the server: the timer
+            // wheel, with its first timer, and the lists of call deadlines,
+            // with the first call that waits past the server's turn.
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            let warm_up = Sink::start(Sink::default()).await.unwrap();
+            for n in 0..10_000 {
+                warm_up.add(n).unwrap();
+            }
+            assert_eq!(warm_up.sum().await.unwrap(), 49_995_000);
+            warm_up.stop().await.unwrap();
+            let server = Sink::start(Sink::default()).await.unwrap();
+            assert_eq!(server.sum().await.unwrap(), 0);
+            settle().await;
+            let idle = counting::live();
+            for n in 0..10_000 {
+                server.add(n).unwrap();
+            }
+            assert_eq!(server.sum().await.unwrap(), 49_995_000);
+            let first_spell = Instant::now();
+            tokio::time::sleep(Duration::from_millis(40)).await;
+            server.add(1).unwrap();
+            assert_eq!(server.sum().await.unwrap(), 49_995_001);
+            let second_spell = Instant::now();
+            let gap = second_spell - first_spell;
+            // Past the first spell's 100 ms, within the second's. (No call
+            // to the server from here on: a call is a message, which would
+            // start a third spell.)
+            tokio::time::sleep(Duration::from_millis(80)).await;
+            let kept = counting::live_above(idle);
+            let since_first = gap + second_spell.elapsed();
+            tokio::time::sleep(Duration::from_millis(70)).await;
+            settle().await;
+            let released = counting::live_above(idle);
+            // Sent at the end: the channel's first send allocates.
+            let _ = report.send((kept, since_first, released, second_spell.elapsed()));
+            assert_eq!(server.sum().await.unwrap(), 49_995_001);
+        });
+    });
+    let (kept, since_first, released, since_second) = reports
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the server's thread stopped answering");
+    // The first spell's check fired before `kept` was read: it must not
+    // have released what the second spell keeps.
+    assert!(since_first > Duration::from_millis(100));
+    assert!(
+        kept > 10_000,
+        "released after {since_first:?}: {kept} bytes left"
+    );
+    assert!(since_second > Duration::from_millis(100));
+    assert!(
+        released < 512,
+        "{released} bytes kept after {since_second:?}"
+    );
+}
