@@ -17,9 +17,13 @@ mod support;
 #[path = "support/counting.rs"]
 mod counting;
 
+#[path = "support/sink.rs"]
+mod sink;
+
 use std::collections::HashMap;
 
 use genserver::prelude::*;
+use sink::Sink;
 
 /// The benchmarks' key-value server.
 #[derive(Default)]
@@ -126,24 +130,6 @@ fn an_idle_server_takes_at_most_630_bytes() {
             "{genserver} against {by_hand} bytes by hand"
         );
     });
-}
-
-#[derive(Default)]
-struct Sink {
-    sum: u64,
-}
-
-#[gen_server]
-impl Sink {
-    #[cast]
-    fn add(&mut self, n: u64) {
-        self.sum += n;
-    }
-
-    #[call]
-    fn sum(&self) -> u64 {
-        self.sum
-    }
 }
 
 /// A burst's mailbox slots go once the mailbox has stayed empty for

@@ -16,34 +16,15 @@ mod support;
 #[path = "support/counting.rs"]
 mod counting;
 
+#[path = "support/sink.rs"]
+mod sink;
+
 use counting::live_above;
 
 use std::time::Duration;
 
 use genserver::prelude::*;
-
-#[derive(Default)]
-struct Sink {
-    sum: u64,
-}
-
-#[gen_server]
-impl Sink {
-    #[cast]
-    fn add(&mut self, n: u64) {
-        self.sum += n;
-    }
-
-    #[cast]
-    fn hibernate(&mut self, ctx: &mut Context<Self>) {
-        ctx.hibernate();
-    }
-
-    #[call]
-    fn sum(&self) -> u64 {
-        self.sum
-    }
-}
+use sink::Sink;
 
 /// Lets the server run until it waits again.
 async fn settle() {
