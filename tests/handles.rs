@@ -64,6 +64,20 @@ async fn handles_to_two_servers_differ_and_hash_apart() {
     assert_ne!(hash_of(&any_first), hash_of(&any_second));
 }
 
+/// A server's id is the number its `<0.N.0>` shows, one per server, never
+/// reused: a later server's is larger.
+#[tokio::test]
+async fn a_servers_id_is_the_number_it_shows() {
+    let _watchdog = watchdog();
+    let first = Pinger::start(Pinger).await.unwrap();
+    let second = Pinger::start(Pinger).await.unwrap();
+    for server in [&first, &second] {
+        let id = server.id();
+        assert_eq!(id.to_string(), format!("<0.{}.0>", id.get()));
+    }
+    assert!(second.id().get() > first.id().get());
+}
+
 /// A call shows its server, whether it was sent and its timeout; its
 /// reply slot whether its caller still waits.
 #[tokio::test]
