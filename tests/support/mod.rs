@@ -74,10 +74,21 @@ pub const WATCHDOG_LIMIT: Duration = Duration::from_mins(1);
 /// not finished within [`WATCHDOG_LIMIT`]: a test that hangs (an await on
 /// a broken runtime that never completes) says which test it was instead
 /// of stalling CI. Its own thread does the waiting, so that it fires even
-/// when the test blocks its runtime's threads. Keep the guard alive for the
-/// whole test: `let _watchdog = support::watchdog();`.
-#[must_use = "the watchdog stands down when its guard is dropped"]
+/// when the test blocks its runtime's threads.
+///
+/// It stands down when the test's thread ends, not when the test's body
+/// does: `#[tokio::test]` drops its runtime after the body, and a runtime
+/// whose worker never comes back (a task that spins without yielding)
+/// hangs there, after anything the body held is gone. Bind the guard all
+/// the same (`let _watchdog = support::watchdog();`): it says where the
+/// test is watched from.
+#[must_use = "bind the guard for the whole test: `let _watchdog = support::watchdog();`"]
 pub fn watchdog() -> Watchdog {
+    thread_local! {
+        /// The watchdogs of this thread's test, told when the thread ends.
+        static WATCHED: std::cell::RefCell<Vec<std::sync::mpsc::Sender<()>>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
     let test = std::thread::current().name().unwrap_or("a test").to_owned();
     let (done, finished) = std::sync::mpsc::channel::<()>();
     std::thread::spawn(move || {
@@ -88,11 +99,12 @@ pub fn watchdog() -> Watchdog {
             std::process::abort();
         }
     });
-    Watchdog { _done: done }
+    WATCHED.with_borrow_mut(|watched| watched.push(done));
+    Watchdog { _private: () }
 }
 
-/// Stands the [`watchdog`] down when dropped, at the end of the test
-/// (also when it fails).
+/// The guard of a [`watchdog`]: the watchdog itself stands down when the
+/// test's thread ends (also when the test fails).
 pub struct Watchdog {
-    _done: std::sync::mpsc::Sender<()>,
+    _private: (),
 }
