@@ -44,36 +44,9 @@ impl Kv {
     }
 }
 
-/// The same server by hand, as `genserver/benches/baseline.rs` writes it.
-mod hand_written {
-    use std::collections::HashMap;
-
-    use tokio::sync::{mpsc, oneshot};
-
-    pub(crate) enum Msg {
-        #[allow(dead_code, reason = "the server's other message, never sent here")]
-        Get(u64, oneshot::Sender<Option<u64>>),
-        Put(u64, u64),
-    }
-
-    pub(crate) fn spawn() -> (mpsc::UnboundedSender<Msg>, tokio::task::JoinHandle<()>) {
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let task = tokio::spawn(async move {
-            let mut map = HashMap::new();
-            while let Some(msg) = rx.recv().await {
-                match msg {
-                    Msg::Get(key, reply) => {
-                        let _ = reply.send(map.get(&key).copied());
-                    }
-                    Msg::Put(key, value) => {
-                        map.insert(key, value);
-                    }
-                }
-            }
-        });
-        (tx, task)
-    }
-}
+/// The same server by hand: the benchmarks' own.
+#[path = "../genserver/benches/common/hand_written.rs"]
+mod hand_written;
 
 /// As many as the benchmark starts (`genserver/benches/baseline.rs`): the
 /// table of running servers grows by doubling, so what an entry costs on
@@ -111,18 +84,19 @@ fn an_idle_server_takes_at_most_630_bytes() {
     runtime.block_on(async {
         // A first server of each kind: what the runtime allocates once.
         let _first = Kv::start(Kv::default()).await.unwrap();
-        let _first_by_hand = hand_written::spawn();
+        let _first_by_hand = hand_written::Kv::spawn();
         let (genserver, servers) =
             per_server(async || Kv::start(Kv::default()).await.unwrap()).await;
-        let (by_hand, hand_servers) = per_server(async || hand_written::spawn()).await;
+        let (by_hand, hand_servers) = per_server(async || hand_written::Kv::spawn()).await;
         println!("heap per idle server: genserver {genserver} bytes, hand-written {by_hand} bytes");
         // They are all alive and answer.
         for server in servers.iter().step_by(10_000) {
             server.put(1, 2).unwrap();
             assert_eq!(server.get(1).await.unwrap(), Some(2));
         }
-        for (tx, _) in hand_servers.iter().step_by(10_000) {
-            assert!(tx.send(hand_written::Msg::Put(1, 2)).is_ok());
+        for (server, _) in hand_servers.iter().step_by(10_000) {
+            server.put(1, 2);
+            assert_eq!(server.get(1).await, Some(2));
         }
         assert!(genserver <= 630, "{genserver} bytes per idle server");
         assert!(

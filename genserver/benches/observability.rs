@@ -18,7 +18,6 @@ use common::*;
 use divan::Bencher;
 use divan::counter::ItemsCount;
 use genserver::prelude::*;
-use tokio::sync::{mpsc, oneshot};
 
 fn main() {
     divan::main();
@@ -42,35 +41,9 @@ impl Kv {
     }
 }
 
-enum Msg {
-    Get(u64, oneshot::Sender<Option<u64>>),
-    Put(u64, u64),
-}
-
 /// The hand-written actor: the cost floor.
-fn spawn_hand_written() -> mpsc::UnboundedSender<Msg> {
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut map = HashMap::new();
-        while let Some(msg) = rx.recv().await {
-            match msg {
-                Msg::Get(key, reply) => {
-                    let _ = reply.send(map.get(&key).copied());
-                }
-                Msg::Put(key, value) => {
-                    map.insert(key, value);
-                }
-            }
-        }
-    });
-    tx
-}
-
-async fn hand_written_get(tx: &mpsc::UnboundedSender<Msg>, key: u64) -> Option<u64> {
-    let (reply, answer) = oneshot::channel();
-    assert!(tx.send(Msg::Get(key, reply)).is_ok(), "running");
-    answer.await.expect("replied")
-}
+#[path = "common/hand_written.rs"]
+mod hand_written;
 
 const CALLS: u64 = 1_000;
 const CASTS: u64 = 100_000;
@@ -105,12 +78,12 @@ fn with_subscriber<R>(watch: Watch, f: impl FnOnce() -> R) -> R {
 fn calls_baseline(bencher: Bencher<'_, '_>, watch: Watch) {
     with_subscriber(watch, || {
         let runtime = current_thread();
-        let tx = runtime.block_on(async { spawn_hand_written() });
-        assert!(tx.send(Msg::Put(1, 7)).is_ok());
+        let (server, _task) = runtime.block_on(async { hand_written::Kv::spawn() });
+        server.put(1, 7);
         bencher.counter(ItemsCount::new(CALLS)).bench_local(|| {
             runtime.block_on(async {
                 for _ in 0..CALLS {
-                    assert_eq!(hand_written_get(&tx, 1).await, Some(7));
+                    assert_eq!(server.get(1).await, Some(7));
                 }
             });
         });
@@ -135,13 +108,13 @@ fn calls_genserver(bencher: Bencher<'_, '_>, watch: Watch) {
 fn casts_baseline(bencher: Bencher<'_, '_>, watch: Watch) {
     with_subscriber(watch, || {
         let runtime = current_thread();
-        let tx = runtime.block_on(async { spawn_hand_written() });
+        let (server, _task) = runtime.block_on(async { hand_written::Kv::spawn() });
         bencher.counter(ItemsCount::new(CASTS)).bench_local(|| {
             runtime.block_on(async {
                 for n in 0..CASTS {
-                    assert!(tx.send(Msg::Put(1, n)).is_ok());
+                    server.put(1, n);
                 }
-                assert_eq!(hand_written_get(&tx, 1).await, Some(CASTS - 1));
+                assert_eq!(server.get(1).await, Some(CASTS - 1));
             });
         });
     });
