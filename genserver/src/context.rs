@@ -561,3 +561,6 @@ impl<T: GenServer> fmt::Debug for Context<T> {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -366,6 +366,7 @@ mod receive;
 mod registry;
 mod reply;
 mod report;
+mod room;
 mod server;
 mod server_ref;
 mod show;

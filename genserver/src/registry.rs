@@ -55,10 +55,7 @@ pub(crate) fn unregister(name: &str, id: ServerId) {
             Some(entry) if entry.id == id => names.remove_entry(name),
             _ => None,
         };
-        let len = names.len();
-        if names.capacity() > SPARE_NAMES && len < names.capacity() / 4 {
-            names.shrink_to(len * 2);
-        }
+        crate::room::give_back(&mut names, SPARE_NAMES);
         removed
     };
     // The handle is dropped outside the lock.

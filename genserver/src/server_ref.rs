@@ -344,8 +344,9 @@ impl<T: GenServer> ServerRef<T> {
 
     /// `true` until the server has stopped (or has begun its final clean-up).
     pub fn is_alive(&self) -> bool {
-        let inner = self.raw().inner();
-        inner.exit.get().is_none() && !inner.mailbox.is_closed()
+        // The mailbox closes before the reason is published: a handle whose
+        // `exit_reason` is `Some` is never alive.
+        !self.raw().inner().mailbox.is_closed()
     }
 
     /// Why the server stopped, once it has stopped.

@@ -320,3 +320,41 @@ where
 pub(crate) fn uptime(id: ServerId) -> Duration {
     table::uptime(id).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{SysError, ask};
+    use crate::gen_server;
+    use crate::process::sealed::Sealed as _;
+
+    struct Probe;
+
+    #[gen_server(crate = crate)]
+    impl Probe {
+        #[call]
+        fn ping(&mut self) -> u8 {
+            1
+        }
+    }
+
+    /// The requests this module makes catch their own panics; one that does
+    /// not is dropped unanswered by a server that runs on, and says so at
+    /// once rather than waiting out the timeout for an end that is not coming.
+    #[tokio::test]
+    async fn a_request_that_panics_inside_a_running_server_comes_back_as_panicked() {
+        let server = Probe::start(Probe).await.unwrap();
+        let asked = tokio::time::Instant::now();
+        let answer: Result<(), SysError> =
+            ask(&server.process(), |_| panic!("a request that panics")).await;
+        assert!(
+            matches!(&answer, Err(SysError::Panicked(message)) if message.contains("panicked")),
+            "{answer:?}"
+        );
+        assert!(
+            asked.elapsed() < super::TIMEOUT / 2,
+            "{:?}",
+            asked.elapsed()
+        );
+        assert_eq!(server.ping().await.unwrap(), 1);
+    }
+}

@@ -81,10 +81,7 @@ const SPARE: usize = 64;
 pub(crate) fn remove(id: ServerId) {
     let mut partition = partition(id);
     let removed = partition.remove(&id);
-    let len = partition.len();
-    if partition.capacity() > SPARE && len < partition.capacity() / 4 {
-        partition.shrink_to(len * 2);
-    }
+    crate::room::give_back(&mut partition, SPARE);
     drop(partition);
     drop(removed);
 }

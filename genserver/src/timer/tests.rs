@@ -176,3 +176,36 @@ fn cancelled_entries_do_not_pile_up() {
     );
     assert_eq!(timers.slots.len(), 1, "slots are reused");
 }
+
+#[test]
+fn compaction_waits_until_stale_entries_outnumber_the_live_ones_twice() {
+    let base = Instant::now();
+    let mut timers = Timers::new();
+    let keys: Vec<TimerKey> = (0..100)
+        .map(|i| timers.insert(at(base, 100 + i), Kind::Once(0)))
+        .collect();
+    // Cancelling leaves the entries in the heap until it holds more than
+    // twice the live timers and 8: compacting costs a pass over the heap,
+    // paid once per that many cancellations.
+    for &key in &keys[..54] {
+        assert!(timers.remove(key).is_some());
+    }
+    assert_eq!(timers.live(), 46);
+    assert_eq!(
+        timers.heap.len(),
+        100,
+        "compacted at 100 = 2 × 46 + 8 entries"
+    );
+    assert!(timers.remove(keys[54]).is_some());
+    assert_eq!(
+        timers.heap.len(),
+        45,
+        "every stale entry dropped, no live one"
+    );
+    for &key in &keys[55..] {
+        assert!(timers.remove(key).is_some());
+    }
+    assert_eq!(timers.live(), 0);
+    assert!(timers.heap.len() <= 8, "heap kept {}", timers.heap.len());
+    assert_eq!(timers.earliest(), None);
+}
