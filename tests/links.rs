@@ -258,3 +258,76 @@ async fn trapping_can_be_switched_off() {
         ExitReason::custom("off")
     );
 }
+
+// A `start_link` from a destructor that runs after the server's end.
+
+/// Held in a message that is still queued when its server stops: its
+/// destructor runs in the server's task, after the end is published, and
+/// starts a server with `start_link` there.
+struct Late(std::sync::mpsc::Sender<Result<ServerRef<Orphan>, StartError<Orphan>>>);
+
+impl Drop for Late {
+    fn drop(&mut self) {
+        let started = tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(Orphan::start_link(Orphan))
+        });
+        let _ = self.0.send(started);
+    }
+}
+
+struct Holder;
+
+#[gen_server]
+impl Holder {
+    #[cast]
+    fn wait(&mut self, gate: std::sync::mpsc::Receiver<()>) {
+        let _ = gate.recv_timeout(LIMIT);
+    }
+
+    #[cast]
+    fn quit(&mut self, ctx: &mut Context<Self>) {
+        ctx.stop(ExitReason::Normal);
+    }
+
+    #[cast]
+    fn hold(&mut self, late: Late) {
+        drop(late);
+    }
+}
+
+struct Orphan;
+
+#[gen_server]
+impl Orphan {
+    #[cast]
+    fn ping(&mut self) {}
+}
+
+/// Code the task of a server runs after its end still runs as that server:
+/// a `start_link` there links to it, a server that is gone, and the new
+/// server gets the `noproc` exit signal, as a link to any process that is
+/// gone gives (OTP's `link/1` to a dead pid). It is not left running with
+/// no parent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_link_from_a_destructor_after_the_end_gets_noproc() {
+    let _watchdog = support::watchdog();
+    let (release, gate) = std::sync::mpsc::channel();
+    let (report, started) = std::sync::mpsc::channel();
+    let holder = Holder::start(Holder).await.unwrap();
+    holder.wait(gate).unwrap();
+    holder.quit().unwrap();
+    holder.hold(Late(report)).unwrap();
+    release.send(()).unwrap();
+    assert_eq!(
+        within(LIMIT, "the holder's end", holder.exited()).await,
+        ExitReason::Normal
+    );
+    let started = tokio::task::spawn_blocking(move || started.recv_timeout(LIMIT))
+        .await
+        .unwrap()
+        .expect("the queued message was dropped in the holder's task");
+    assert!(
+        matches!(started, Err(StartError::Exit(ExitReason::NoProc))),
+        "{started:?}"
+    );
+}

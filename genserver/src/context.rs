@@ -3,49 +3,20 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::{Instant, Sleep};
 
-use crate::process::Process;
 use crate::report;
 use crate::server_ref::{Inner, RawRef, WeakRef};
 use crate::sys::SysState;
 use crate::timer::{self, Kind, TimerRef};
 use crate::{ExitReason, GenServer, ReplyTo, ServerId, ServerRef};
 
-tokio::task_local! {
-    /// The server whose task is running: for `CallingSelf` detection, and
-    /// the parent `start_link` links to. A weak pointer only: a server is
-    /// told apart by its address, which saves every task a word.
-    static CURRENT: Weak<dyn Process>;
-}
+pub(crate) use current::{current_process, in_server, is_current, scope};
 
-/// `true` when the current task is that of the server at `process`.
-pub(crate) fn is_current(process: *const ()) -> bool {
-    CURRENT
-        .try_with(|current| std::ptr::addr_eq(Weak::as_ptr(current), process))
-        .unwrap_or(false)
-}
-
-/// The server the current task belongs to, if it is still there.
-pub(crate) fn current_process() -> Option<Arc<dyn Process>> {
-    CURRENT.try_with(Weak::upgrade).ok().flatten()
-}
-
-/// `true` inside a server's task.
-pub(crate) fn in_server() -> bool {
-    CURRENT.try_with(|_| ()).is_ok()
-}
-
-/// Runs `future` as the task of server `process`.
-pub(crate) fn scope<F: Future>(
-    process: Weak<dyn Process>,
-    future: F,
-) -> impl Future<Output = F::Output> {
-    CURRENT.scope(process, future)
-}
+mod current;
 
 /// A handler's view of its own server: its handle, its timers, and what it
 /// wants the server to do once the handler returns.

@@ -90,14 +90,15 @@ pub(crate) async fn start_under<T: GenServer>(
     };
     let (started, init_done) = oneshot::channel();
     let weak = process::weak_of(server.raw().inner());
-    sys::table::insert(id, weak.clone());
+    sys::table::insert(id, weak);
     let task = report::in_span(
         run::<T>(arg, guard, started),
         id,
         server.name(),
         type_name::<T>(),
     );
-    let task = runtime.spawn(context::scope(weak, task));
+    let address = Arc::as_ptr(server.raw().inner()).cast();
+    let task = runtime.spawn(context::scope(id, address, task));
     server.raw().inner().mailbox.set_task(task.abort_handle());
     let outcome = match options.timeout {
         None => init_done.await,
@@ -471,7 +472,6 @@ pub(crate) fn publish_end<T: GenServer>(
     if server.mailbox.ending.swap(true, Ordering::AcqRel) {
         return None;
     }
-    sys::table::remove(server.id);
     // The name first: no one can find by it a server that refuses
     // messages, and a caller that gets `NoProc` finds the name free.
     if let Some(name) = server.name.as_deref() {

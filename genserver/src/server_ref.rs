@@ -69,6 +69,16 @@ pub(crate) struct Inner<T: GenServer> {
     pub(crate) deadlines: Option<Arc<Deadlines>>,
 }
 
+/// The table of servers keeps a server for as long as anything holds it:
+/// as the pointer its task kept did, by which a `start_link` from any code
+/// the task runs, its last destructors included, finds its parent.
+/// [`sys::processes`](crate::sys::processes) lists only running ones.
+impl<T: GenServer> Drop for Inner<T> {
+    fn drop(&mut self) {
+        crate::sys::table::remove(self.id);
+    }
+}
+
 impl<T: GenServer> Inner<T> {
     pub(crate) fn new(
         id: ServerId,

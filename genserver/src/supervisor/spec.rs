@@ -132,8 +132,8 @@ impl ChildSpec {
                 // Run as if in the parent's task, so that its `start_link`
                 // links to the parent.
                 Some(parent) => {
-                    let weak = Arc::downgrade(parent);
-                    Box::pin(context::scope(weak, started))
+                    let address = Arc::as_ptr(parent).cast();
+                    Box::pin(context::scope(parent.id(), address, started))
                 }
                 None => Box::pin(started),
             }

@@ -1,6 +1,8 @@
-//! The table of running servers, for [`processes`](super::processes): a
-//! few partitions by id, each behind its own lock, touched when a server
-//! starts and when it stops, never on the message path.
+//! The table of servers, for [`processes`](super::processes) and for the
+//! parent a `start_link` links to: a few partitions by id, each behind its
+//! own lock, touched when a server starts and when the last pointer to it
+//! goes, never on the message path. A server that has stopped stays until
+//! then, skipped by `processes`.
 
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::Duration;
@@ -76,14 +78,21 @@ pub(crate) fn insert(id: ServerId, process: Weak<dyn Process>) {
 /// How many servers' room a partition keeps, however empty.
 const SPARE: usize = 64;
 
-/// Forgets a server that has stopped. A partition that a wave of servers
-/// grew gives its room back once it is three-quarters empty.
+/// Forgets a server whose shared state is dropped. A partition that a wave
+/// of servers grew gives its room back once it is three-quarters empty.
 pub(crate) fn remove(id: ServerId) {
     let mut partition = partition(id);
     let removed = partition.remove(&id);
     crate::room::give_back(&mut partition, SPARE);
     drop(partition);
     drop(removed);
+}
+
+/// The server `id`, while it is in the table.
+pub(crate) fn process(id: ServerId) -> Option<Weak<dyn Process>> {
+    partition(id)
+        .get(&id)
+        .map(|entry| Weak::clone(&entry.process))
 }
 
 /// How long the server has been running, if it is in the table.
