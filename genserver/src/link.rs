@@ -12,6 +12,7 @@
 //! having been told.
 
 mod entries;
+mod mailbox;
 mod table;
 #[cfg(test)]
 mod tests;
@@ -27,13 +28,14 @@ use std::task::Poll;
 use crate::mailbox::Envelope;
 use crate::process::{Process, ServerHandle, Watcher, weak_of};
 use crate::{Context, ExitReason, GenServer, LinkError, ServerId};
+use mailbox::Notices;
 
 /// Identifies one monitor: the reference `Process.monitor/1` returns. The
 /// [`Down`] notice of the monitor carries it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MonitorRef(NonZeroU64);
 
-pub(crate) use table::{Links, Refused};
+pub(crate) use table::{LinkSlot, Links, Refused};
 
 impl MonitorRef {
     pub(crate) fn next() -> Self {
@@ -171,7 +173,7 @@ impl<T: GenServer> Context<T> {
         let monitor = MonitorRef::next();
         self.server()
             .mailbox
-            .watch(monitor, Arc::downgrade(&target), T::down_info);
+            .watch(monitor, Arc::downgrade(&target), Notices::<T>::DOWN);
         let watcher: Weak<dyn Watcher> = weak_of(self.server());
         if !target.add_monitor(monitor, watcher) {
             self.server().down(Down {
@@ -209,8 +211,9 @@ impl<T: GenServer> Context<T> {
     where
         T: ReceivesExit,
     {
-        let exit_info: fn(Exit) -> T::Info = T::exit_info;
-        self.server().mailbox.trap_exits(on.then_some(exit_info));
+        self.server()
+            .mailbox
+            .trap_exits(on.then_some(Notices::<T>::EXIT));
     }
 
     /// Queues an info message to the server itself, after what is queued.

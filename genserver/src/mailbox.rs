@@ -68,7 +68,7 @@ use std::task::{Context, Poll, Waker, ready};
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
-use crate::link::{Down, Links};
+use crate::link::{Down, LinkSlot, Links};
 use crate::sys::Request;
 use crate::timer::{Kind, Removed, Taken, TimerKey, Timers};
 use crate::{ExitReason, GenServer};
@@ -103,7 +103,7 @@ pub(crate) enum Envelope<T: GenServer> {
 pub(crate) type Closed<T> = (
     VecDeque<Envelope<T>>,
     Option<Box<Timers<<T as GenServer>::Info>>>,
-    Option<Box<Links<T>>>,
+    Option<Box<Links>>,
 );
 
 /// What the receiver finds in the mailbox.
@@ -188,7 +188,7 @@ pub(crate) struct Shared<T: GenServer> {
     /// server a word more.
     pub(crate) task: Option<AbortHandle>,
     /// Links and monitors, in both directions; allocated by the first.
-    pub(crate) links: Option<Box<Links<T>>>,
+    pub(crate) links: LinkSlot,
 }
 
 impl<T: GenServer> Shared<T> {
@@ -203,11 +203,6 @@ impl<T: GenServer> Shared<T> {
         self.queue.push_back(envelope);
         self.receiver.take()
     }
-
-    /// The links, allocated if need be.
-    pub(crate) fn links(&mut self) -> &mut Links<T> {
-        self.links.get_or_insert_with(Box::default)
-    }
 }
 
 impl<T: GenServer> Mailbox<T> {
@@ -219,7 +214,7 @@ impl<T: GenServer> Mailbox<T> {
                 receiver: None,
                 timers: None,
                 task: None,
-                links: None,
+                links: LinkSlot::default(),
             }),
             unreachable: AtomicBool::new(false),
             closed: AtomicBool::new(false),
@@ -304,7 +299,7 @@ impl<T: GenServer> Mailbox<T> {
     /// signal killed the server before.
     pub(crate) fn set_task(&self, task: AbortHandle) {
         let mut shared = self.lock();
-        if Self::is_killed(shared.links.as_deref()) {
+        if shared.links.is_killed() {
             task.abort();
         }
         shared.task = Some(task);

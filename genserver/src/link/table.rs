@@ -4,30 +4,38 @@
 //! parent, kept in a field of its own; a few other links or monitors live
 //! in a vector, many in a hash map; monitors are one box further, so that
 //! a server that only links does not carry them.
+//!
+//! The table is the same type for every server, and so is the code that
+//! reads and changes it: compiled once, not once per server type. Only what
+//! makes a server's own info messages is typed, kept as a `fn` pointer
+//! behind `dyn Any` and taken back by the methods of the server's mailbox
+//! (`mailbox.rs` here), which know its type and hold its lock.
 
-use std::sync::atomic::Ordering::Relaxed;
+use std::any::Any;
 use std::sync::{Arc, Weak};
 
-use tokio::task::AbortHandle;
-
 use super::entries::Entries;
-use super::{Down, Exit, MonitorRef};
-use crate::mailbox::{Envelope, Mailbox};
+use super::{Down, MonitorRef};
 use crate::process::{Process, Watcher};
 use crate::sys::LinksInfo;
-use crate::{ExitReason, GenServer, ServerId};
+use crate::{ExitReason, ServerId};
+
+/// Where a server keeps its links and monitors: nothing until it has one.
+#[derive(Default)]
+pub(crate) struct LinkSlot(Option<Box<Links>>);
 
 /// One server's links and monitors.
-pub(crate) struct Links<T: GenServer> {
+#[derive(Default)]
+pub(crate) struct Links {
     /// The server that started this one with `start_link`, while linked.
     parent: Option<(ServerId, Weak<dyn Process>)>,
     /// The other servers linked to this one.
     linked: Entries<ServerId>,
-    /// Set while the server traps exits.
-    exit_info: Option<fn(Exit) -> T::Info>,
+    /// Set while the server traps exits: its `fn(Exit) -> T::Info`.
+    exit_info: Option<&'static NoticeFn>,
     /// Why an exit signal killed the server.
     killed_with: Option<ExitReason>,
-    monitors: Option<Box<Monitors<T>>>,
+    monitors: Option<Box<Monitors>>,
     /// A cap on the servers linked to this one, when it has one.
     slots: Option<Box<Slots>>,
 }
@@ -48,54 +56,319 @@ pub(crate) enum Refused {
     Full,
 }
 
+/// What an exit signal does to the server it reaches.
+pub(super) enum Signal {
+    /// Nothing: the link was gone, or the reason is `normal` and the
+    /// server does not trap exits.
+    Ignored,
+    /// From its parent, to a server that traps exits: it stops with the
+    /// reason once the messages before the signal are handled.
+    Stop,
+    /// To a server that traps exits: an [`Exit`] notice.
+    Notice,
+    /// It dies with the reason (recorded), at once.
+    Kill,
+}
+
+/// A server's `fn` that makes its info message of a notice, untyped: a
+/// constant of its type (see `Notices` in `mailbox.rs`), which a table
+/// points to without allocating.
+pub(crate) type NoticeFn = &'static (dyn Any + Send + Sync);
+
+/// Takes back the `fn` that `stored` holds, as made for the server type
+/// whose mailbox asks (the only one that stores it there).
+pub(super) fn typed<N: 'static, I: 'static>(
+    stored: Option<&'static NoticeFn>,
+) -> Option<fn(N) -> I> {
+    stored
+        .and_then(|stored| stored.downcast_ref::<fn(N) -> I>())
+        .copied()
+}
+
 /// Monitors, both ways.
-struct Monitors<T: GenServer> {
+struct Monitors {
     /// Who monitors this server: servers, and registries it is in.
     watchers: Entries<MonitorRef, Weak<dyn Watcher>>,
     /// The servers this one monitors.
     watched: Entries<MonitorRef>,
-    down_info: Option<fn(Down) -> T::Info>,
+    /// Set once the server monitors another: its `fn(Down) -> T::Info`.
+    down_info: Option<&'static NoticeFn>,
 }
 
-impl<T: GenServer> Default for Links<T> {
-    fn default() -> Self {
-        Self {
-            parent: None,
-            linked: Entries::default(),
-            exit_info: None,
-            killed_with: None,
-            monitors: None,
-            slots: None,
+/// Every operation on a server's links, for its mailbox to call under its
+/// lock. `closed` is whether the mailbox has closed: a server that is
+/// stopping takes no new link or monitor.
+impl LinkSlot {
+    /// The links, allocated if need be.
+    fn links(&mut self) -> &mut Links {
+        self.0.get_or_insert_with(Box::default)
+    }
+
+    /// Frees the links once nothing is left in them, so that a link or
+    /// monitor that is gone costs nothing; also the monitors' box alone.
+    pub(super) fn tidy(&mut self) {
+        let Some(links) = self.0.as_mut() else {
+            return;
+        };
+        if links
+            .monitors
+            .as_ref()
+            .is_some_and(|m| m.watchers.len() == 0 && m.watched.len() == 0)
+        {
+            links.monitors = None;
+        }
+        let empty = links.parent.is_none()
+            && links.linked.len() == 0
+            && links.exit_info.is_none()
+            && links.killed_with.is_none()
+            && links.monitors.is_none()
+            && links.slots.is_none();
+        if empty {
+            self.0 = None;
+        }
+    }
+
+    /// Takes the links out, as the mailbox closes.
+    pub(crate) fn take(&mut self) -> Option<Box<Links>> {
+        self.0.take()
+    }
+
+    /// Marks the server as killed with `reason`, unless it is closed;
+    /// `false` if it is.
+    pub(super) fn kill(&mut self, closed: bool, reason: ExitReason) -> bool {
+        if closed {
+            return false;
+        }
+        self.links().killed_with.get_or_insert(reason);
+        true
+    }
+
+    /// Why an exit signal killed the server, if one did.
+    pub(crate) fn kill_reason(&self) -> Option<ExitReason> {
+        self.0.as_ref()?.killed_with.clone()
+    }
+
+    /// Whether an exit signal killed the server.
+    pub(crate) fn is_killed(&self) -> bool {
+        self.0
+            .as_ref()
+            .is_some_and(|links| links.killed_with.is_some())
+    }
+
+    /// Records a link to `id` (its parent's if `parent`); `false` if closed.
+    pub(super) fn add_link(
+        &mut self,
+        closed: bool,
+        id: ServerId,
+        to: Weak<dyn Process>,
+        parent: bool,
+    ) -> bool {
+        if closed {
+            return false;
+        }
+        let links = self.links();
+        if parent {
+            links.parent = Some((id, to));
+        } else if links.parent.as_ref().is_none_or(|(p, _)| *p != id) {
+            links.linked.insert(id, to);
+        }
+        true
+    }
+
+    /// Whether the server is linked to `id`.
+    pub(super) fn is_linked(&self, id: ServerId) -> bool {
+        self.0.as_ref().is_some_and(|links| {
+            links
+                .parent
+                .as_ref()
+                .is_some_and(|(parent, _)| *parent == id)
+                || links.linked.contains(id)
+        })
+    }
+
+    /// Removes the link to `id`; the other end, if it was linked.
+    pub(super) fn remove_link(&mut self, id: ServerId) -> Option<Weak<dyn Process>> {
+        let removed = self.0.as_mut()?.unlink(id);
+        self.tidy();
+        removed.map(|(_, to)| to)
+    }
+
+    /// Removes the link to `from`, and says what its exit signal does.
+    /// Returns the other end too, to be dropped outside the lock.
+    pub(super) fn exit_signal(
+        &mut self,
+        from: ServerId,
+        reason: &ExitReason,
+    ) -> (Signal, Option<Weak<dyn Process>>) {
+        let Some(links) = self.0.as_mut() else {
+            return (Signal::Ignored, None);
+        };
+        let Some((from_parent, to)) = links.unlink(from) else {
+            return (Signal::Ignored, None);
+        };
+        let signal = match &links.exit_info {
+            Some(_) if from_parent => Signal::Stop,
+            Some(_) => Signal::Notice,
+            None if *reason == ExitReason::Normal => Signal::Ignored,
+            None => {
+                links.killed_with.get_or_insert_with(|| reason.clone());
+                Signal::Kill
+            }
+        };
+        (signal, Some(to))
+    }
+
+    /// What makes the exit notices of a server that traps exits.
+    pub(super) fn exit_info(&self) -> Option<&'static NoticeFn> {
+        self.0.as_ref()?.exit_info
+    }
+
+    /// Traps exits with notices from `exit_info`, or stops trapping them.
+    pub(super) fn trap_exits(&mut self, exit_info: Option<&'static NoticeFn>) {
+        self.links().exit_info = exit_info;
+        self.tidy();
+    }
+
+    /// Removes the link to the parent, when a failed start must not take
+    /// it down; returns the parent to remove the other end.
+    pub(super) fn leave_parent(&mut self) -> Option<(ServerId, Weak<dyn Process>)> {
+        let parent = self.0.as_mut()?.parent.take();
+        self.tidy();
+        parent
+    }
+
+    /// The parent, while linked.
+    pub(super) fn parent(&self) -> Option<ServerId> {
+        self.0.as_ref()?.parent.as_ref().map(|(id, _)| *id)
+    }
+
+    /// The servers and registries that watch the server.
+    pub(super) fn watchers(&self) -> Vec<(MonitorRef, Weak<dyn Watcher>)> {
+        let Some(monitors) = self.0.as_ref().and_then(|l| l.monitors.as_ref()) else {
+            return Vec::new();
+        };
+        monitors
+            .watchers
+            .iter()
+            .map(|(monitor, watcher)| (monitor, Weak::clone(watcher)))
+            .collect()
+    }
+
+    /// Forgets the watchers `registries` (taken out to be told first).
+    pub(super) fn forget_watchers(&mut self, registries: &[(MonitorRef, Arc<dyn Watcher>)]) {
+        if let Some(monitors) = self.0.as_mut().and_then(|l| l.monitors.as_mut()) {
+            for (monitor, _) in registries {
+                monitors.watchers.remove(*monitor);
+            }
+        }
+    }
+
+    /// The parent, the other links and how many watch the server.
+    pub(super) fn info(&self) -> LinksInfo {
+        let Some(links) = self.0.as_deref() else {
+            return LinksInfo::default();
+        };
+        let linked = match &links.linked {
+            Entries::Few(few) => few.iter().map(|(id, _)| *id).collect(),
+            Entries::Many(many) => many.keys().copied().collect(),
+        };
+        LinksInfo {
+            parent: links.parent.as_ref().map(|(id, _)| *id),
+            linked,
+            monitors: links
+                .monitors
+                .as_ref()
+                .map_or(0, |monitors| monitors.watchers.len()),
+        }
+    }
+
+    /// Records that `watcher` monitors the server; `false` if closed.
+    pub(super) fn add_monitor(
+        &mut self,
+        closed: bool,
+        monitor: MonitorRef,
+        watcher: Weak<dyn Watcher>,
+    ) -> bool {
+        if closed {
+            return false;
+        }
+        self.links().monitors().watchers.insert(monitor, watcher);
+        true
+    }
+
+    /// Forgets the watcher of `monitor`; returns it, to be dropped outside
+    /// the lock.
+    pub(super) fn remove_monitor(&mut self, monitor: MonitorRef) -> Option<Weak<dyn Watcher>> {
+        let removed = self.0.as_mut()?.monitors.as_mut()?.watchers.remove(monitor);
+        self.tidy();
+        removed
+    }
+
+    /// Records that the server monitors `target` under `monitor`, with
+    /// `down_info` to make its notices.
+    pub(super) fn watch(
+        &mut self,
+        monitor: MonitorRef,
+        target: Weak<dyn Process>,
+        down_info: &'static NoticeFn,
+    ) {
+        let monitors = self.links().monitors();
+        monitors.down_info = Some(down_info);
+        monitors.watched.insert(monitor, target);
+    }
+
+    /// Forgets the monitor `monitor`; returns its target if it was on.
+    pub(super) fn unwatch(&mut self, monitor: MonitorRef) -> Option<Weak<dyn Process>> {
+        let target = self.0.as_mut()?.monitors.as_mut()?.watched.remove(monitor);
+        self.tidy();
+        target
+    }
+
+    /// Forgets the monitor of a `Down` notice as the notice arrives: what
+    /// makes the server's notices, if the monitor was still on.
+    pub(super) fn take_down(&mut self, monitor: MonitorRef) -> Option<&'static NoticeFn> {
+        let monitors = self.0.as_mut()?.monitors.as_mut()?;
+        monitors.watched.remove(monitor)?;
+        let down_info = monitors.down_info;
+        self.tidy();
+        down_info
+    }
+
+    /// Caps the servers linked to this one at `max`.
+    pub(super) fn limit_links(&mut self, max: usize) {
+        self.links().slots = Some(Box::new(Slots { max, reserved: 0 }));
+    }
+
+    /// Reserves a slot for a server about to link to this one; with `force`,
+    /// even beyond the cap.
+    pub(super) fn reserve_link(&mut self, closed: bool, force: bool) -> Result<(), Refused> {
+        if closed {
+            return Err(Refused::Closed);
+        }
+        let Some(links) = self.0.as_mut() else {
+            return Ok(());
+        };
+        let linked = links.linked.len();
+        let Some(slots) = links.slots.as_mut() else {
+            return Ok(());
+        };
+        if !force && linked + slots.reserved >= slots.max {
+            return Err(Refused::Full);
+        }
+        slots.reserved += 1;
+        Ok(())
+    }
+
+    /// Gives back a slot reserved with [`reserve_link`](Self::reserve_link).
+    pub(super) fn release_link(&mut self) {
+        if let Some(slots) = self.0.as_mut().and_then(|links| links.slots.as_mut()) {
+            slots.reserved = slots.reserved.saturating_sub(1);
         }
     }
 }
 
-/// Frees a server's links once nothing is left in them, so that a link or
-/// monitor that is gone costs nothing; also the monitors' box alone.
-fn tidy<T: GenServer>(slot: &mut Option<Box<Links<T>>>) {
-    let Some(links) = slot.as_mut() else {
-        return;
-    };
-    if links
-        .monitors
-        .as_ref()
-        .is_some_and(|m| m.watchers.len() == 0 && m.watched.len() == 0)
-    {
-        links.monitors = None;
-    }
-    let empty = links.parent.is_none()
-        && links.linked.len() == 0
-        && links.exit_info.is_none()
-        && links.killed_with.is_none()
-        && links.monitors.is_none()
-        && links.slots.is_none();
-    if empty {
-        *slot = None;
-    }
-}
-
-impl<T: GenServer> Links<T> {
-    fn monitors(&mut self) -> &mut Monitors<T> {
+impl Links {
+    fn monitors(&mut self) -> &mut Monitors {
         self.monitors.get_or_insert_with(|| {
             Box::new(Monitors {
                 watchers: Entries::default(),
@@ -148,286 +421,5 @@ impl<T: GenServer> Links<T> {
                 to.exit_from(id, reason);
             }
         }
-    }
-}
-
-impl<T: GenServer> Mailbox<T> {
-    /// Marks the server as killed with `reason` and returns its task to
-    /// abort; `None` if it is stopping already or not spawned yet (then
-    /// [`set_task`](Self::set_task) aborts it).
-    pub(crate) fn kill_with(&self, reason: ExitReason) -> Option<AbortHandle> {
-        let mut shared = self.lock();
-        if self.closed.load(Relaxed) {
-            return None;
-        }
-        shared.links().killed_with.get_or_insert(reason);
-        shared.task.clone()
-    }
-
-    /// Why an exit signal killed the server, if one did.
-    pub(crate) fn kill_reason(&self) -> Option<ExitReason> {
-        self.lock().links.as_ref()?.killed_with.clone()
-    }
-
-    /// Whether an exit signal killed the server.
-    pub(crate) fn is_killed(links: Option<&Links<T>>) -> bool {
-        links.is_some_and(|links| links.killed_with.is_some())
-    }
-
-    /// Records a link to `id` (its parent's if `parent`); `false` if the
-    /// server is stopping.
-    pub(crate) fn add_link(&self, id: ServerId, to: Weak<dyn Process>, parent: bool) -> bool {
-        let mut shared = self.lock();
-        if self.closed.load(Relaxed) {
-            return false;
-        }
-        let links = shared.links();
-        if parent {
-            links.parent = Some((id, to));
-        } else if links.parent.as_ref().is_none_or(|(p, _)| *p != id) {
-            links.linked.insert(id, to);
-        }
-        true
-    }
-
-    /// Whether the server is linked to `id`.
-    pub(crate) fn is_linked(&self, id: ServerId) -> bool {
-        let shared = self.lock();
-        shared.links.as_ref().is_some_and(|links| {
-            links
-                .parent
-                .as_ref()
-                .is_some_and(|(parent, _)| *parent == id)
-                || links.linked.contains(id)
-        })
-    }
-
-    pub(crate) fn remove_link(&self, id: ServerId) -> bool {
-        let removed = {
-            let mut shared = self.lock();
-            let Some(links) = shared.links.as_mut() else {
-                return false;
-            };
-            let removed = links.unlink(id);
-            tidy(&mut shared.links);
-            removed
-        };
-        removed.is_some()
-    }
-
-    /// Acts on the exit signal of linked server `from`: a notice when the
-    /// server traps exits (a stop when `from` is its parent); else nothing
-    /// for [`ExitReason::Normal`], and death with the same reason for any
-    /// other. A signal after the link was removed is ignored.
-    pub(crate) fn exit_from(&self, from: ServerId, reason: &ExitReason) {
-        let (receiver, task) = {
-            let mut shared = self.lock();
-            if self.closed.load(Relaxed) {
-                return;
-            }
-            let Some(links) = shared.links.as_mut() else {
-                return;
-            };
-            let Some((from_parent, _)) = links.unlink(from) else {
-                return;
-            };
-            let action = match links.exit_info {
-                Some(_) if from_parent => (shared.push(Envelope::Stop(reason.clone())), None),
-                Some(exit_info) => {
-                    let notice = exit_info(Exit {
-                        from,
-                        reason: reason.clone(),
-                    });
-                    (shared.push(Envelope::Info(notice)), None)
-                }
-                None if *reason == ExitReason::Normal => (None, None),
-                None => {
-                    links.killed_with.get_or_insert_with(|| reason.clone());
-                    (None, shared.task.clone())
-                }
-            };
-            tidy(&mut shared.links);
-            action
-        };
-        if let Some(receiver) = receiver {
-            receiver.wake();
-        }
-        if let Some(task) = task {
-            task.abort();
-        }
-    }
-
-    /// Removes the link to the parent, when a failed start must not take
-    /// it down; returns the parent to remove the other end.
-    pub(crate) fn leave_parent(&self) -> Option<(ServerId, Weak<dyn Process>)> {
-        let mut shared = self.lock();
-        let parent = shared.links.as_mut()?.parent.take();
-        tidy(&mut shared.links);
-        parent
-    }
-
-    /// Takes out the registries that watch the server, to tell them it
-    /// stops before its mailbox closes. The watchers are upgraded outside
-    /// the lock: dropping one may run another server's destructors.
-    pub(crate) fn take_registries(&self) -> Vec<(MonitorRef, Arc<dyn Watcher>)> {
-        let watchers: Vec<(MonitorRef, Weak<dyn Watcher>)> = {
-            let shared = self.lock();
-            let Some(monitors) = shared.links.as_ref().and_then(|l| l.monitors.as_ref()) else {
-                return Vec::new();
-            };
-            monitors
-                .watchers
-                .iter()
-                .map(|(monitor, watcher)| (monitor, Weak::clone(watcher)))
-                .collect()
-        };
-        let registries: Vec<(MonitorRef, Arc<dyn Watcher>)> = watchers
-            .into_iter()
-            .filter_map(|(monitor, watcher)| {
-                let watcher = watcher.upgrade()?;
-                if watcher.is_registry() {
-                    Some((monitor, watcher))
-                } else {
-                    None
-                }
-            })
-            .collect();
-        if !registries.is_empty() {
-            let mut shared = self.lock();
-            if let Some(monitors) = shared.links.as_mut().and_then(|l| l.monitors.as_mut()) {
-                for (monitor, _) in &registries {
-                    monitors.watchers.remove(*monitor);
-                }
-            }
-        }
-        registries
-    }
-
-    /// The parent, the other links and how many watch the server.
-    pub(crate) fn links_info(&self) -> LinksInfo {
-        let shared = self.lock();
-        let Some(links) = shared.links.as_deref() else {
-            return LinksInfo::default();
-        };
-        let linked = match &links.linked {
-            Entries::Few(few) => few.iter().map(|(id, _)| *id).collect(),
-            Entries::Many(many) => many.keys().copied().collect(),
-        };
-        LinksInfo {
-            parent: links.parent.as_ref().map(|(id, _)| *id),
-            linked,
-            monitors: links
-                .monitors
-                .as_ref()
-                .map_or(0, |monitors| monitors.watchers.len()),
-        }
-    }
-
-    /// The parent, while linked.
-    pub(crate) fn parent(&self) -> Option<ServerId> {
-        let shared = self.lock();
-        shared.links.as_ref()?.parent.as_ref().map(|(id, _)| *id)
-    }
-
-    pub(crate) fn trap_exits(&self, exit_info: Option<fn(Exit) -> T::Info>) {
-        let mut shared = self.lock();
-        shared.links().exit_info = exit_info;
-        tidy(&mut shared.links);
-    }
-
-    pub(crate) fn add_monitor(&self, monitor: MonitorRef, watcher: Weak<dyn Watcher>) -> bool {
-        let mut shared = self.lock();
-        if self.closed.load(Relaxed) {
-            return false;
-        }
-        shared.links().monitors().watchers.insert(monitor, watcher);
-        true
-    }
-
-    pub(crate) fn remove_monitor(&self, monitor: MonitorRef) {
-        let removed = {
-            let mut shared = self.lock();
-            let Some(monitors) = shared.links.as_mut().and_then(|l| l.monitors.as_mut()) else {
-                return;
-            };
-            let removed = monitors.watchers.remove(monitor);
-            tidy(&mut shared.links);
-            removed
-        };
-        drop(removed);
-    }
-
-    /// Records that the server monitors `target` under `monitor`.
-    pub(crate) fn watch(
-        &self,
-        monitor: MonitorRef,
-        target: Weak<dyn Process>,
-        down_info: fn(Down) -> T::Info,
-    ) {
-        let mut shared = self.lock();
-        let monitors = shared.links().monitors();
-        monitors.down_info = Some(down_info);
-        monitors.watched.insert(monitor, target);
-    }
-
-    /// Caps the servers linked to this one at `max`.
-    pub(crate) fn limit_links(&self, max: usize) {
-        self.lock().links().slots = Some(Box::new(Slots { max, reserved: 0 }));
-    }
-
-    /// Reserves a slot for a server about to link to this one; with `force`,
-    /// even beyond the cap.
-    pub(crate) fn reserve_link(&self, force: bool) -> Result<(), Refused> {
-        let mut shared = self.lock();
-        if self.closed.load(Relaxed) {
-            return Err(Refused::Closed);
-        }
-        let Some(links) = shared.links.as_mut() else {
-            return Ok(());
-        };
-        let linked = links.linked.len();
-        let Some(slots) = links.slots.as_mut() else {
-            return Ok(());
-        };
-        if !force && linked + slots.reserved >= slots.max {
-            return Err(Refused::Full);
-        }
-        slots.reserved += 1;
-        Ok(())
-    }
-
-    /// Gives back a slot reserved with [`reserve_link`](Self::reserve_link).
-    pub(crate) fn release_link(&self) {
-        let mut shared = self.lock();
-        if let Some(slots) = shared.links.as_mut().and_then(|links| links.slots.as_mut()) {
-            slots.reserved = slots.reserved.saturating_sub(1);
-        }
-    }
-
-    /// Forgets the monitor `monitor`; returns its target if it was on.
-    pub(crate) fn unwatch(&self, monitor: MonitorRef) -> Option<Weak<dyn Process>> {
-        let mut shared = self.lock();
-        let target = shared
-            .links
-            .as_mut()?
-            .monitors
-            .as_mut()?
-            .watched
-            .remove(monitor);
-        tidy(&mut shared.links);
-        target
-    }
-
-    /// The info message of `down`, if its monitor is still on.
-    pub(crate) fn take_down(&self, down: Down) -> Option<T::Info> {
-        let down_info = {
-            let mut shared = self.lock();
-            let monitors = shared.links.as_mut()?.monitors.as_mut()?;
-            monitors.watched.remove(down.monitor)?;
-            let down_info = monitors.down_info;
-            tidy(&mut shared.links);
-            down_info?
-        };
-        Some(down_info(down))
     }
 }
