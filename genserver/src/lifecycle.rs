@@ -2,15 +2,18 @@
 //! `receive.rs`), `terminate`, and the clean-up that runs however the
 //! server ends.
 
-use std::any::type_name;
+use std::any::{Any, type_name};
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::task::{Poll, ready};
 
+use std::time::Duration;
+
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 use crate::context::{self, Context};
 use crate::keyed::RegistryError;
@@ -24,14 +27,19 @@ use crate::show::State;
 use crate::sys::{self, SysState};
 use crate::timer::Timers;
 use crate::{AnyRef, ExitReason, GenServer, ServerId, ServerRef, StartError, StartOptions};
-use crate::{Down, deadline, link, process, receive, report};
+use crate::{Down, deadline, link, receive, report};
 
-/// How `init` failed, as reported from the new task to its starter.
-enum InitFailure<E> {
-    Error(E),
+/// How `init` failed, as reported from the new task to its starter: its
+/// error untyped (boxed, on this path only), so that the starter's wait is
+/// the same code for every server type; [`start_under`] takes it back.
+enum InitFailure {
+    Error(Box<dyn Any + Send>),
     Exit(ExitReason),
     Ignore,
 }
+
+/// Where the new task reports the outcome of `init`.
+type Started = oneshot::Sender<Result<(), InitFailure>>;
 
 /// Starts a server of type `T` with `options`, and returns once its `init`
 /// has finished.
@@ -89,8 +97,8 @@ pub(crate) async fn start_under<T: GenServer>(
         finished: false,
     };
     let (started, init_done) = oneshot::channel();
-    let weak = process::weak_of(server.raw().inner());
-    sys::table::insert(id, weak);
+    let process: Arc<dyn Process> = Arc::clone(server.raw().inner()) as _;
+    sys::table::insert(id, Arc::downgrade(&process));
     let task = report::in_span(
         run::<T>(arg, guard, started),
         id,
@@ -100,7 +108,35 @@ pub(crate) async fn start_under<T: GenServer>(
     let address = Arc::as_ptr(server.raw().inner()).cast();
     let task = runtime.spawn(context::scope(id, address, task));
     server.raw().inner().mailbox.set_task(task.abort_handle());
-    let outcome = match options.timeout {
+    match wait_for_init(init_done, task, options.timeout, &process, parent.as_ref()).await {
+        Ok(()) => Ok(server),
+        Err(Failed::Init(InitFailure::Error(error))) => Err(error
+            .downcast::<T::InitError>()
+            .map_or(StartError::Exit(ExitReason::Killed), |error| {
+                StartError::Init(*error)
+            })),
+        Err(Failed::Init(InitFailure::Exit(reason))) => Err(StartError::Exit(reason)),
+        Err(Failed::Init(InitFailure::Ignore)) => Err(StartError::Ignore),
+        Err(Failed::Timeout) => Err(StartError::Timeout),
+    }
+}
+
+/// Why a start failed, as far as waiting for `init` tells.
+enum Failed {
+    Init(InitFailure),
+    Timeout,
+}
+
+/// Waits for the new task to report how `init` went, within `timeout`:
+/// the part of a start that is the same for every server type.
+async fn wait_for_init(
+    init_done: oneshot::Receiver<Result<(), InitFailure>>,
+    task: JoinHandle<()>,
+    timeout: Option<Duration>,
+    server: &Arc<dyn Process>,
+    parent: Option<&Arc<dyn Process>>,
+) -> Result<(), Failed> {
+    let outcome = match timeout {
         None => init_done.await,
         Some(timeout) => {
             if let Ok(outcome) = tokio::time::timeout(timeout, init_done).await {
@@ -110,35 +146,30 @@ pub(crate) async fn start_under<T: GenServer>(
                 // that its death does not reach the parent. The name is
                 // freed now, so that it is free when this returns even if
                 // `init` blocks its thread.
-                if let Some(parent) = &parent {
-                    parent.remove_link(id);
-                    server.raw().inner().mailbox.remove_link(parent.id());
+                if let Some(parent) = parent {
+                    parent.remove_link(server.id());
+                    server.remove_link(parent.id());
                 }
                 task.abort();
                 if let Some(name) = server.name() {
-                    registry::unregister(name, id);
+                    registry::unregister(name, server.id());
                 }
-                return Err(StartError::Timeout);
+                return Err(Failed::Timeout);
             }
         }
     };
     match outcome {
-        Ok(Ok(())) => Ok(server),
+        Ok(Ok(())) => Ok(()),
         Ok(Err(failure)) => {
             // The task ends right after reporting; wait so that none is left.
             let _ = task.await;
-            Err(match failure {
-                InitFailure::Error(error) => StartError::Init(error),
-                InitFailure::Exit(reason) => StartError::Exit(reason),
-                InitFailure::Ignore => StartError::Ignore,
-            })
+            Err(Failed::Init(failure))
         }
         Err(_) => {
             // The task was cancelled during `init` (killed, or its runtime shut down).
             let _ = task.await;
-            Err(StartError::Exit(
-                server.exit_reason().unwrap_or(ExitReason::Killed),
-            ))
+            let reason = server.exit().get().cloned().unwrap_or(ExitReason::Killed);
+            Err(Failed::Init(InitFailure::Exit(reason)))
         }
     }
 }
@@ -146,7 +177,7 @@ pub(crate) async fn start_under<T: GenServer>(
 /// Tells the starter how `init` failed. If it stopped waiting, the failure
 /// is dropped here, under the panic guard: the error's destructor is user
 /// code.
-fn report<E>(started: oneshot::Sender<Result<(), InitFailure<E>>>, failure: InitFailure<E>) {
+fn report(started: Started, failure: InitFailure) {
     if let Err(unsent) = started.send(Err(failure)) {
         panic::catch_and_log("dropping an init error", move || drop(unsent));
     }
@@ -169,7 +200,7 @@ fn report<E>(started: oneshot::Sender<Result<(), InitFailure<E>>>, failure: Init
 fn run<T: GenServer>(
     arg: T::InitArg,
     guard: ExitGuard<T>,
-    started: oneshot::Sender<Result<(), InitFailure<T::InitError>>>,
+    started: Started,
 ) -> impl Future<Output = ()> {
     Phases::Init {
         future: init::<T>(arg, guard, started),
@@ -221,7 +252,7 @@ where
 fn init<T: GenServer>(
     arg: T::InitArg,
     mut guard: ExitGuard<T>,
-    started: oneshot::Sender<Result<(), InitFailure<T::InitError>>>,
+    started: Started,
 ) -> impl Future<Output = Option<Alive<T>>> {
     async move {
         let state = match CatchUnwind::new(T::init(arg, &mut guard.ctx)).await {
@@ -245,7 +276,7 @@ fn init<T: GenServer>(
                 let reason = ExitReason::custom(shown);
                 guard.crashed("init", &reason, None, None);
                 guard.finish(reason);
-                report(started, InitFailure::Error(error));
+                report(started, InitFailure::Error(Box::new(error)));
                 return None;
             }
             Err(panicked) => {
@@ -366,7 +397,7 @@ fn life<T: GenServer>(mut alive: Alive<T>) -> impl Future<Output = ()> {
 }
 
 /// The reason a kill published for the server, if it did so in the place of
-/// a task that blocked its thread (see [`process::kill`]). The task has
+/// a task that blocked its thread (see [`crate::process::kill`]). The task has
 /// been aborted: it is cancelled at its next `.await`, or ends first.
 pub(crate) fn ended_by_kill<T: GenServer>(ctx: &Context<T>) -> Option<ExitReason> {
     let server = ctx.server();
@@ -463,7 +494,7 @@ pub(crate) type Leftovers<T> = (
 ///    reason.
 ///
 /// The server's task does this as it ends; a kill does it in the task's
-/// stead when the task blocks its thread (see [`process::kill`]).
+/// stead when the task blocks its thread (see [`crate::process::kill`]).
 #[must_use = "what the mailbox held is dropped under the panic guard"]
 pub(crate) fn publish_end<T: GenServer>(
     server: &Inner<T>,
