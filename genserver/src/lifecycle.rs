@@ -522,9 +522,7 @@ pub(crate) fn publish_end<T: GenServer>(
     // on `exited`) can count on the supervisor and the watchers having
     // theirs in their mailboxes already.
     if let Some(links) = links {
-        panic::catch_and_log("telling linked servers", || {
-            links.propagate(server.id, &reason);
-        });
+        links.propagate(server.id, &reason);
     }
     server.exit.set(reason);
     Some((queued, timers))

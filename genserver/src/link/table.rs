@@ -391,8 +391,14 @@ impl Links {
     }
 
     /// Tells every linked server and every watcher that server `id` stopped
-    /// with `reason`, and removes this server's own monitors.
-    pub(crate) fn propagate(self, id: ServerId, reason: &ExitReason) {
+    /// with `reason`, and removes this server's own monitors. A panic (in
+    /// a destructor this drops) is caught and logged: the server's end is
+    /// published whatever happens here.
+    pub(crate) fn propagate(self: Box<Self>, id: ServerId, reason: &ExitReason) {
+        crate::panic::catch_and_log("telling linked servers", move || (*self).tell(id, reason));
+    }
+
+    fn tell(self, id: ServerId, reason: &ExitReason) {
         // Watchers first: a registry forgets the server before its exit
         // signal reaches its supervisor, which may register a new one
         // under the same key at once.
