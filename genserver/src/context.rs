@@ -159,7 +159,7 @@ impl<T: GenServer> Context<T> {
     /// Suspends or resumes the server: in its system state, and in the
     /// flag `sys::processes` reads.
     pub(crate) fn set_suspended(&mut self, on: bool) {
-        self.sys_mut().set_suspended(on);
+        self.sys_mut().tracking.set_suspended(on);
         let server = self.server();
         server
             .mailbox
@@ -183,7 +183,9 @@ impl<T: GenServer> Context<T> {
     ) {
         let recording = report::recording_now();
         if recording != report::Recording::Off || self.sys().is_some() {
-            self.sys_mut().note_in(kind, name, message, recording);
+            self.sys_mut()
+                .tracking
+                .note_in(kind, name, message, recording);
         }
     }
 
@@ -191,7 +193,7 @@ impl<T: GenServer> Context<T> {
     #[inline]
     pub(crate) fn note_out<R>(&mut self, reply: &R, show: fn(&R) -> Option<&dyn fmt::Debug>) {
         if let Some(sys) = self.sys_mut_if_any() {
-            sys.note_out(show(reply));
+            sys.tracking.note_out(show(reply));
         }
     }
 

@@ -24,7 +24,7 @@ use crate::process::Process;
 use crate::registry::{self, Taken};
 use crate::server_ref::{Inner, RawRef};
 use crate::show::State;
-use crate::sys::{self, SysState};
+use crate::sys;
 use crate::timer::Timers;
 use crate::{AnyRef, ExitReason, GenServer, ServerId, ServerRef, StartError, StartOptions};
 use crate::{Down, deadline, link, receive, report};
@@ -441,7 +441,7 @@ impl<T: GenServer> ExitGuard<T> {
             type_name: type_name::<T>(),
             during,
         };
-        let message = self.ctx.sys().and_then(SysState::last_message);
+        let message = self.ctx.sys().and_then(|sys| sys.tracking.last_message());
         crashed.report(reason, panicked, message, state);
     }
 

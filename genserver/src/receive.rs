@@ -75,7 +75,7 @@ pub(crate) fn receive_loop<'a, T: GenServer>(
                 // mailbox again. (Checked before the `match`, not in a guard: a
                 // guard keeps the message's slot in every server's task.)
                 if matches!(next, Next::Message(_) | Next::Info(_))
-                    && ctx.sys().is_some_and(sys::SysState::is_suspended)
+                    && ctx.sys().is_some_and(|sys| sys.tracking.is_suspended())
                 {
                     ctx.server().count_handled(-1);
                     ctx.sys_mut().hold(next);

@@ -42,9 +42,17 @@ pub struct LinksInfo {
 
 /// A server's system state.
 pub(crate) struct SysState<T: GenServer> {
-    suspended: bool,
     /// What arrived while suspended, handled first once resumed.
     held: VecDeque<Next<T>>,
+    /// The rest, the same for every server type (and so is its code).
+    pub(crate) tracking: Tracking,
+}
+
+/// What the system keeps of a server besides held messages: suspended or
+/// not, traced or not, its statistics and its last message.
+#[derive(Default)]
+pub(crate) struct Tracking {
+    suspended: bool,
     traced: bool,
     statistics: Option<Statistics>,
     /// The last message handled, shown, while crash reports record whole
@@ -57,29 +65,13 @@ pub(crate) struct SysState<T: GenServer> {
 impl<T: GenServer> Default for SysState<T> {
     fn default() -> Self {
         Self {
-            suspended: false,
             held: VecDeque::new(),
-            traced: false,
-            statistics: None,
-            last: String::new(),
-            last_name: "",
+            tracking: Tracking::default(),
         }
     }
 }
 
 impl<T: GenServer> SysState<T> {
-    pub(crate) fn set_suspended(&mut self, on: bool) {
-        self.suspended = on;
-    }
-
-    pub(crate) fn is_suspended(&self) -> bool {
-        self.suspended
-    }
-
-    pub(crate) fn is_traced(&self) -> bool {
-        self.traced
-    }
-
     /// `true` while messages held during a suspension wait.
     pub(crate) fn has_held(&self) -> bool {
         !self.held.is_empty()
@@ -92,11 +84,25 @@ impl<T: GenServer> SysState<T> {
 
     /// What waited while the server was suspended, once it is resumed.
     pub(crate) fn take_held(&mut self) -> Option<Next<T>> {
-        if self.suspended {
+        if self.tracking.suspended {
             None
         } else {
             self.held.pop_front()
         }
+    }
+}
+
+impl Tracking {
+    pub(crate) fn set_suspended(&mut self, on: bool) {
+        self.suspended = on;
+    }
+
+    pub(crate) fn is_suspended(&self) -> bool {
+        self.suspended
+    }
+
+    pub(crate) fn is_traced(&self) -> bool {
+        self.traced
     }
 
     /// The last message handled, as far as it was recorded.
@@ -177,8 +183,8 @@ impl<T: GenServer> Inspect for Inspected<'_, T> {
             id: server.id,
             name: server.name.as_deref().map(str::to_owned),
             type_name: std::any::type_name::<T>(),
-            suspended: sys.is_some_and(SysState::is_suspended),
-            traced: sys.is_some_and(SysState::is_traced),
+            suspended: sys.is_some_and(|sys| sys.tracking.is_suspended()),
+            traced: sys.is_some_and(|sys| sys.tracking.is_traced()),
             mailbox_len: server.mailbox_len(),
             messages_in: server.messages_in(),
             uptime: super::uptime(server.id),
@@ -193,11 +199,11 @@ impl<T: GenServer> Inspect for Inspected<'_, T> {
 
     #[cfg(feature = "tracing")]
     fn trace(&mut self, on: bool) {
-        self.ctx.sys_mut().traced = on;
+        self.ctx.sys_mut().tracking.traced = on;
     }
 
     fn statistics(&mut self, on: bool) {
-        self.ctx.sys_mut().statistics = on.then(|| Statistics {
+        self.ctx.sys_mut().tracking.statistics = on.then(|| Statistics {
             since: SystemTime::now(),
             messages_in: 0,
             messages_out: 0,
@@ -205,7 +211,7 @@ impl<T: GenServer> Inspect for Inspected<'_, T> {
     }
 
     fn get_statistics(&self) -> Option<Statistics> {
-        self.ctx.sys()?.statistics
+        self.ctx.sys()?.tracking.statistics
     }
 }
 
