@@ -142,6 +142,52 @@ fn a_removed_monitor_is_not_notified() {
     assert_eq!(monitors, [kept]);
 }
 
+/// A registry as the link table sees it: a watcher told before the close.
+struct Registry(std::sync::atomic::AtomicUsize);
+
+impl crate::process::Watcher for Registry {
+    fn down(&self, _down: crate::Down) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn is_registry(&self) -> bool {
+        true
+    }
+}
+
+/// The registries that watch a server are taken out of its table before
+/// its mailbox closes (to be told then, so that no lookup finds a server
+/// that refuses messages), and are not told again with the other
+/// watchers at the end; a server watching is left for the end.
+#[test]
+fn registries_are_taken_out_before_the_close_and_told_once() {
+    let target = probe();
+    let registry = Arc::new(Registry(std::sync::atomic::AtomicUsize::new(0)));
+    let watcher = probe();
+    let (by_registry, by_server) = (crate::MonitorRef::next(), crate::MonitorRef::next());
+    let as_watcher = Arc::downgrade(&registry) as Weak<dyn crate::process::Watcher>;
+    assert!(target.mailbox.add_monitor(by_registry, as_watcher));
+    let weak: Weak<Inner<Probe>> = Arc::downgrade(&watcher);
+    assert!(target.mailbox.add_monitor(by_server, weak));
+    let taken = target.mailbox.take_registries();
+    assert_eq!(
+        taken.iter().map(|(monitor, _)| *monitor).collect::<Vec<_>>(),
+        [by_registry]
+    );
+    assert!(target.mailbox.take_registries().is_empty(), "taken out once");
+    let (_, _, links) = target.mailbox.close();
+    links
+        .expect("the server watching is still there")
+        .propagate(target.id, &crate::ExitReason::Normal);
+    assert_eq!(
+        registry.0.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "told by whoever took it out, not again at the end"
+    );
+    let (queued, _, _) = watcher.mailbox.close();
+    assert_eq!(queued.len(), 1, "the server watching is told at the end");
+}
+
 fn probe() -> Arc<Inner<Probe>> {
     Arc::new(Inner::new(ServerId::next(), None, None))
 }
