@@ -352,3 +352,30 @@ async fn restarts_count_within_max_seconds_only() {
         SHUTDOWN
     );
 }
+
+// What a dynamic supervisor and a child spec show.
+
+/// A dynamic supervisor's state shows its options and how many children it
+/// has (`:sys.get_state`); a child spec shows its id and how it restarts,
+/// stops and counts, not its start function.
+#[tokio::test]
+async fn a_dynamic_supervisor_and_a_child_spec_show_what_they_hold() {
+    let _watchdog = support::watchdog();
+    let sup = supervisor(Options::new().max_children(3)).await;
+    let spec = plan(&[Start]).spec();
+    assert_eq!(
+        format!("{spec:?}"),
+        r#"ChildSpec { id: "Worker", restart: Permanent, shutdown: Timeout(5s), kind: Worker, .. }"#
+    );
+    start(&sup, spec).await;
+    let shown = within(LIMIT, "the state", genserver::sys::format_state(&sup))
+        .await
+        .unwrap();
+    assert!(
+        shown.starts_with(
+            "DynamicSupervisor { options: DynamicSupervisorOptions { max_children: Some(3),"
+        ),
+        "{shown}"
+    );
+    assert!(shown.ends_with("children: 1, .. }"), "{shown}");
+}
