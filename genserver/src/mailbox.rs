@@ -465,3 +465,6 @@ impl<T: GenServer> Mailbox<T> {
         live
     }
 }
+
+#[cfg(test)]
+mod tests;
