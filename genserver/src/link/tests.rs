@@ -171,10 +171,16 @@ fn registries_are_taken_out_before_the_close_and_told_once() {
     assert!(target.mailbox.add_monitor(by_server, weak));
     let taken = target.mailbox.take_registries();
     assert_eq!(
-        taken.iter().map(|(monitor, _)| *monitor).collect::<Vec<_>>(),
+        taken
+            .iter()
+            .map(|(monitor, _)| *monitor)
+            .collect::<Vec<_>>(),
         [by_registry]
     );
-    assert!(target.mailbox.take_registries().is_empty(), "taken out once");
+    assert!(
+        target.mailbox.take_registries().is_empty(),
+        "taken out once"
+    );
     let (_, _, links) = target.mailbox.close();
     links
         .expect("the server watching is still there")
