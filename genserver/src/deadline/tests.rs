@@ -1,5 +1,6 @@
-//! The deadline lists, without a runtime: order, cancellation, refresh.
+//! The deadline lists: order, cancellation, refresh, and when a call wakes the driver.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Wake, Waker};
@@ -158,6 +159,32 @@ async fn the_driver_reads_deadlines_in_nanoseconds_since_the_lists_were_made() {
     assert_eq!(deadlines.nanos(base), 0);
     assert_eq!(deadlines.nanos(base + 1500 * MS), 1_500_000_000);
     assert_eq!(deadlines.nanos(base.checked_sub(MS).unwrap_or(base)), 0);
+}
+
+/// A call wakes the driver only when its deadline comes before the
+/// driver's next look: one due at that very moment is found then anyway.
+#[tokio::test(start_paused = true)]
+async fn only_a_call_due_before_the_drivers_next_look_wakes_it() {
+    let deadlines = super::of_runtime(&tokio::runtime::Handle::current()).unwrap();
+    // No driver task: the test plays its part.
+    deadlines.driving.store(true, Ordering::SeqCst);
+    let timeout = 100 * MS;
+    deadlines
+        .next
+        .store(deadlines.nanos(Instant::now() + timeout), Ordering::SeqCst);
+    let (_, waker) = counter();
+    let woken = || {
+        let mut notified = std::pin::pin!(deadlines.wake.notified());
+        let mut cx = std::task::Context::from_waker(Waker::noop());
+        notified.as_mut().poll(&mut cx).is_ready()
+    };
+    let same = deadlines.arm(timeout, &waker).expect("armed");
+    assert!(!woken(), "due at the next look: no wake");
+    let later = deadlines.arm(timeout + MS, &waker).expect("armed");
+    assert!(!woken(), "due after the next look: no wake");
+    let earlier = deadlines.arm(timeout - MS, &waker).expect("armed");
+    assert!(woken(), "due before the next look: woken");
+    drop((same, later, earlier));
 }
 
 #[test]
