@@ -281,7 +281,9 @@ impl AnyRef {
 
     /// `true` until the server has stopped (or has begun its final clean-up).
     pub fn is_alive(&self) -> bool {
-        self.process.exit().get().is_none() && !self.process.is_closed()
+        // The mailbox closes before the reason is published: a handle whose
+        // `exit_reason` is `Some` is never alive.
+        !self.process.is_closed()
     }
 
     /// Why the server stopped, once it has stopped.
