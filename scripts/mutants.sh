@@ -25,7 +25,16 @@
 # and the doctests are skipped (their merged build is 6 s more per mutant,
 # and they are the docs' examples: what they run, the unit and integration
 # tests test). MUTANTS_DOCTESTS=1 runs them too, e.g. to look again at a
-# survivor.
+# survivor. MUTANTS_TESTS="links monitors ..." runs the unit tests and only
+# the integration tests named (tests/links.rs, ...): each mutant relinks and
+# runs that many binaries, not ~40. A survivor of such a run is checked
+# against every test before it counts as one (see CONTRIBUTING.md).
+#
+# With MUTANTS_JOBS above 1, cargo-mutants copies the tree for a further
+# job when that job starts, mutating it at the positions of the tree it
+# listed: edit nothing under the tree while such a run goes (run it from a
+# clone), or the mutants of the files edited build broken and count as
+# unviable.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -47,7 +56,13 @@ args=(
 )
 export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-0}"
 targets=(--lib --tests)
-if [ "${MUTANTS_DOCTESTS:-0}" = 1 ]; then
+if [ -n "${MUTANTS_TESTS:-}" ]; then
+  # A narrower run: the unit tests and the integration tests named.
+  targets=(--lib)
+  for test in $MUTANTS_TESTS; do
+    targets+=(--test "$test")
+  done
+elif [ "${MUTANTS_DOCTESTS:-0}" = 1 ]; then
   targets=()
 fi
 
