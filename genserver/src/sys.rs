@@ -340,21 +340,37 @@ mod tests {
     /// The requests this module makes catch their own panics; one that does
     /// not is dropped unanswered by a server that runs on, and says so at
     /// once rather than waiting out the timeout for an end that is not coming.
-    #[tokio::test]
-    async fn a_request_that_panics_inside_a_running_server_comes_back_as_panicked() {
-        let server = Probe::start(Probe).await.unwrap();
-        let asked = tokio::time::Instant::now();
-        let answer: Result<(), SysError> =
-            ask(&server.process(), |_| panic!("a request that panics")).await;
-        assert!(
-            matches!(&answer, Err(SysError::Panicked(message)) if message.contains("panicked")),
-            "{answer:?}"
-        );
-        assert!(
-            asked.elapsed() < super::TIMEOUT / 2,
-            "{:?}",
-            asked.elapsed()
-        );
-        assert_eq!(server.ping().await.unwrap(), 1);
+    /// Run on a thread of its own and waited for with a limit: a server
+    /// that spins (as a mutant of its loop can) blocks its runtime, and
+    /// would hang the test rather than fail it.
+    #[test]
+    fn a_request_that_panics_inside_a_running_server_comes_back_as_panicked() {
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let server = Probe::start(Probe).await.unwrap();
+                let asked = tokio::time::Instant::now();
+                let answer: Result<(), SysError> =
+                    ask(&server.process(), |_| panic!("a request that panics")).await;
+                assert!(
+                    matches!(&answer, Err(SysError::Panicked(message)) if message.contains("panicked")),
+                    "{answer:?}"
+                );
+                assert!(
+                    asked.elapsed() < super::TIMEOUT / 2,
+                    "{:?}",
+                    asked.elapsed()
+                );
+                assert_eq!(server.ping().await.unwrap(), 1);
+            });
+            let _ = done.send(());
+        });
+        finished
+            .recv_timeout(super::TIMEOUT * 6)
+            .expect("the test ran to its end (its thread panicked, or hangs)");
     }
 }
