@@ -20,29 +20,12 @@ mod counting;
 #[path = "support/sink.rs"]
 mod sink;
 
-use std::collections::HashMap;
-
-use genserver::prelude::*;
 use sink::Sink;
 
 /// The benchmarks' key-value server.
-#[derive(Default)]
-struct Kv {
-    map: HashMap<u64, u64>,
-}
-
-#[gen_server]
-impl Kv {
-    #[call]
-    fn get(&self, key: u64) -> Option<u64> {
-        self.map.get(&key).copied()
-    }
-
-    #[cast]
-    fn put(&mut self, key: u64, value: u64) {
-        self.map.insert(key, value);
-    }
-}
+#[path = "../genserver/benches/common/kv.rs"]
+mod kv;
+use kv::Kv;
 
 /// The same server by hand: the benchmarks' own.
 #[path = "../genserver/benches/common/hand_written.rs"]

@@ -10,8 +10,6 @@
 // the shared servers and runtimes above.
 #![allow(clippy::wildcard_imports)]
 
-use std::collections::HashMap;
-
 mod common;
 
 use common::*;
@@ -25,23 +23,9 @@ fn main() {
 }
 
 /// The server, written with `#[gen_server]`.
-#[derive(Default)]
-struct Kv {
-    map: HashMap<u64, u64>,
-}
-
-#[gen_server]
-impl Kv {
-    #[call]
-    fn get(&mut self, key: u64) -> Option<u64> {
-        self.map.get(&key).copied()
-    }
-
-    #[cast]
-    fn put(&mut self, key: u64, value: u64) {
-        self.map.insert(key, value);
-    }
-}
+#[path = "common/kv.rs"]
+mod kv;
+use kv::Kv;
 
 /// The same server, hand-written on tokio: the cost floor.
 #[path = "common/hand_written.rs"]

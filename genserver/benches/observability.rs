@@ -10,36 +10,20 @@
 #![allow(missing_docs)]
 #![allow(clippy::wildcard_imports)]
 
-use std::collections::HashMap;
-
 mod common;
 
 use common::*;
 use divan::Bencher;
 use divan::counter::ItemsCount;
-use genserver::prelude::*;
 
 fn main() {
     divan::main();
 }
 
-#[derive(Debug, Default)]
-struct Kv {
-    map: HashMap<u64, u64>,
-}
-
-#[gen_server]
-impl Kv {
-    #[call]
-    fn get(&mut self, key: u64) -> Option<u64> {
-        self.map.get(&key).copied()
-    }
-
-    #[cast]
-    fn put(&mut self, key: u64, value: u64) {
-        self.map.insert(key, value);
-    }
-}
+/// The server, written with `#[gen_server]`.
+#[path = "common/kv.rs"]
+mod kv;
+use kv::Kv;
 
 /// The hand-written actor: the cost floor.
 #[path = "common/hand_written.rs"]
